@@ -1,0 +1,35 @@
+// The `acsync` command line. Each command lives in its own module under ./commands and registers
+// itself on the program; this file only wires them together and maps errors to exit codes.
+import { Command, CommanderError } from 'commander';
+import { describeError, ExitCode, exitCodeFor } from '../core/errors.ts';
+import { VERSION } from '../core/version.ts';
+import { commands } from './commands/index.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('acsync')
+    .description('Sync an ActiveCampaign account into a SQL warehouse, in the tables RudderStack wrote.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  // Bare `acsync` teaches rather than doing nothing.
+  program.action(() => program.help());
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    process.stderr.write(`acsync: ${describeError(err)}\n`);
+    return exitCodeFor(err);
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,159 @@
+// The seams between the layers. Extraction (src/extract, src/api), loading (src/warehouse) and the
+// commands (src/cli) meet only through these types, so each side can change without the others.
+//
+//   ActiveCampaign API ──► api client ──► extract (catalog + paginators + cursors) ──► ExtractedPage
+//        ──► pipeline (batches, events, history) ──► WarehouseTarget.writeBatch (normalise + merge + state, atomic)
+
+/** A JSON object as stored in state tables. */
+export type JsonObject = { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+/** One record exactly as the ActiveCampaign API returned it (ids and most numbers are strings). */
+export type SourceRecord = Record<string, unknown>;
+
+// ───────────────────────────── configuration ─────────────────────────────
+
+export type Schedule =
+  | { type: 'basic'; every: BasicInterval; startAt: string /* "HH:MM", UTC */ }
+  | { type: 'cron'; expression: string; timezone: string /* IANA, default "UTC" */ }
+  | { type: 'manual' };
+
+export const BASIC_INTERVALS = ['5m', '10m', '15m', '30m', '1h', '3h', '6h', '12h', '24h'] as const;
+export type BasicInterval = (typeof BASIC_INTERVALS)[number];
+
+export type DestinationConfig =
+  | { type: 'duckdb'; name: string; path: string; schema?: string }
+  | { type: 'postgres'; name: string; url: string; schema?: string };
+
+export interface SourceConfig {
+  /** Display name; the default warehouse schema is this name in snake_case. */
+  name: string;
+  accountName: string;
+  /** API URL exactly as pasted from Settings > Developer (a trailing /api/3 is tolerated). */
+  url: string;
+  /** Already expanded from ${VAR}; registered with core/secrets before any use. */
+  apiKey: string;
+  /** Used verbatim: tables are `<tablePrefix>rudder_<resource>`, normalised as RudderStack did. */
+  tablePrefix: string;
+  schedule: Schedule;
+  /** 'all' or catalog resource names. */
+  resources: 'all' | string[];
+  /** This source's share of the account's request budget (default 5). 0 = unlimited (emulator only). */
+  requestsPerSecond: number;
+  /** Key into the config's `destinations`. */
+  destination: string;
+  /** Look-back window applied to incremental cursors, in hours (default 24). */
+  lookbackHours: number;
+}
+
+// ───────────────────────────── extraction ─────────────────────────────
+
+/**
+ * A page of records ready to be written, with the resource state that becomes true once they are
+ * committed. The extractor owns the meaning of `state` (cursor, resume point); the warehouse stores
+ * it as opaque JSON, in the same transaction as the records.
+ */
+export interface ExtractedPage {
+  resource: string;
+  /** Records to write (client-side cursor filtering already applied). */
+  records: SourceRecord[];
+  /** Records the API returned for this page, before filtering: RudderStack's "events". */
+  events: number;
+  state: JsonObject;
+  /** Primary-key field of these records ('id' nearly everywhere). */
+  primaryKey: string;
+}
+
+// ───────────────────────────── loading ─────────────────────────────
+
+export interface WriteBatch {
+  runId: string;
+  resource: string;
+  /** Raw API records; the warehouse flattens, names and types them the RudderStack way. */
+  records: SourceRecord[];
+  primaryKey: string;
+  /** Ingestion time for `received_at`; the newest wins when an id repeats. */
+  receivedAt: Date;
+  /** The resource's state to store atomically with these rows. */
+  state: JsonObject;
+}
+
+export interface WriteResult {
+  /** Rows inserted or replaced in the resource table. */
+  rowsWritten: number;
+  /** Cells that could not be coerced and went to rudder_discards. */
+  discards: number;
+}
+
+export type RunStatus = 'running' | 'success' | 'partial' | 'failed' | 'skipped';
+
+export interface RunHistoryRow {
+  runId: string;
+  source: string;
+  resource: string;
+  tableName: string;
+  events: number;
+  rowsWritten: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+  status: RunStatus;
+  error: string | null;
+}
+
+/**
+ * One source's view of one destination. Opened per run (a DuckDB file is held only while a run writes)
+ * and closed after. `writeBatch` calls may arrive concurrently; implementations serialise them.
+ */
+export interface WarehouseTarget {
+  /** The schema (namespace) the source writes to. */
+  readonly schema: string;
+  /** The table a resource loads into: normalised `<tablePrefix>rudder_<resource>`. */
+  tableFor(resource: string): string;
+  getState(resource: string): Promise<JsonObject | null>;
+  /** Forgets the state of the given resources, or of every resource of this source. */
+  resetState(resources?: string[]): Promise<void>;
+  /** Normalises, merges by id and stores `state`, all in one transaction. */
+  writeBatch(batch: WriteBatch): Promise<WriteResult>;
+  /** Marks this source's stale `running` rows `failed`, then writes a `running` row per resource. */
+  startRun(run: { runId: string; startedAt: Date; resources: string[] }): Promise<void>;
+  finishResource(
+    runId: string,
+    resource: string,
+    outcome: {
+      events: number;
+      rowsWritten: number;
+      status: RunStatus;
+      error?: string | null;
+      finishedAt: Date;
+    },
+  ): Promise<void>;
+  history(opts?: { limit?: number }): Promise<RunHistoryRow[]>;
+  close(): Promise<void>;
+}
+
+// ───────────────────────────── run summary ─────────────────────────────
+
+export interface ResourceSummary {
+  name: string;
+  table: string;
+  events: number;
+  rowsWritten: number;
+  status: Exclude<RunStatus, 'running'>;
+  requests?: number;
+  error?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  source: string;
+  status: Exclude<RunStatus, 'running' | 'skipped'>;
+  events: number;
+  durationMs: number;
+  resources: ResourceSummary[];
+}
+
+/** Live progress, emitted by the pipeline for the CLI's progress display. */
+export type ProgressEvent =
+  | { kind: 'resource-start'; resource: string; table: string; total?: number }
+  | { kind: 'page'; resource: string; events: number; rowsWritten: number; pages: number; total?: number }
+  | { kind: 'resource-end'; resource: string; summary: ResourceSummary };
