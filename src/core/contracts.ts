@@ -157,3 +157,29 @@ export type ProgressEvent =
   | { kind: 'resource-start'; resource: string; table: string; total?: number }
   | { kind: 'page'; resource: string; events: number; rowsWritten: number; pages: number; total?: number }
   | { kind: 'resource-end'; resource: string; summary: ResourceSummary };
+
+// ───────────────────────────── running a sync ─────────────────────────────
+
+export interface SyncOptions {
+  source: SourceConfig;
+  destination: DestinationConfig;
+  /** A subset of the source's resources (from `sync --resources`); unknown names are a ConfigError. */
+  resources?: string[];
+  /** Ignore and overwrite the stored cursors. */
+  fullRefresh?: boolean;
+  logger: import('./log.ts').Logger;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Aborting asks for a graceful stop: the current batch commits with its state, then the run ends. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The summary of one run. A run that started always resolves with a summary (written to history too);
+ * `exitCode` says how the CLI should end (0 success, 1 failed/partial, 3 API refused, 4 destination lost).
+ * Only failures before anything started (bad config, destination unreachable at open) reject.
+ */
+export interface RunResult extends RunSummary {
+  exitCode: number;
+  /** Secret-free description of what stopped the run, when it did not succeed. */
+  error?: string;
+}
