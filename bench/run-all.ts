@@ -1,0 +1,65 @@
+// `npm run bench`: runs every benchmark script one after another and regenerates BENCHMARKS.md whole,
+// so no figure in it is hand-edited or stale. Each script prints, as its last stdout line, a JSON object
+// `{"name": string, "title"?: string, "notes"?: string[], "figures": Figure[]}`.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchResult, parseBenchLine, renderReport } from './report.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The benchmark scripts, in report order. */
+const SCRIPTS = ['emulator.bench.ts', 'extract.bench.ts', 'load.bench.ts', 'e2e.bench.ts'];
+
+function runScript(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', file)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      process.stderr.write(d);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+const only = process.argv.slice(2);
+const results: BenchResult[] = [];
+let failed = 0;
+for (const file of SCRIPTS) {
+  if (only.length && !only.some((o) => file.startsWith(o))) continue;
+  process.stderr.write(`\n== ${file}\n`);
+  const started = Date.now();
+  const { code, stdout } = await runScript(file);
+  const parsed = parseBenchLine(stdout);
+  if (code !== 0 || !parsed) {
+    failed++;
+    results.push({
+      name: file.replace(/\.bench\.ts$/, ''),
+      figures: [],
+      notes: [`FAILED: exit code ${code}; ${parsed ? '' : 'no figures line printed'}`],
+    });
+  } else {
+    results.push({ ...parsed, seconds: Math.round((Date.now() - started) / 1000) });
+  }
+}
+
+const report = renderReport(results, {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`,
+  memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+});
+writeFileSync(join(ROOT, 'BENCHMARKS.md'), report);
+process.stderr.write(`\nwrote BENCHMARKS.md (${results.length} benchmarks, ${failed} failed)\n`);
+process.exitCode = failed ? 1 : 0;
