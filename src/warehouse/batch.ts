@@ -1,0 +1,298 @@
+// Turning a batch of records into load-ready rows, independent of any database: flatten, dedupe by id
+// (the last occurrence wins: every row of a batch shares one received_at), decide column types (the
+// table's existing type wins, else the first value seen), coerce values and collect discards.
+import type { SourceRecord } from '../core/contracts.ts';
+import type { RudderType } from './dialects.ts';
+import type { Flattener } from './flatten.ts';
+import { type CellValue, COERCE, COLUMN_TYPE_FOR, discardReason, type ValueType } from './types.ts';
+
+/** RudderStack's own columns on every extract row (§4.1), in the order a new table gets them. */
+export const RUDDER_COLUMNS = [
+  'id',
+  'received_at',
+  'event',
+  'context_sources_job_id',
+  'context_sources_job_run_id',
+  'context_sources_task_run_id',
+  'context_sources_version',
+  'context_source_id',
+  'context_source_type',
+  'context_destination_id',
+  'context_destination_type',
+  'uuid_ts',
+] as const;
+export const RUDDER_COLUMN_SET: ReadonlySet<string> = new Set(RUDDER_COLUMNS);
+
+/** The values of RudderStack's columns shared by every row of a batch (all but `id`). */
+export interface RudderValues {
+  receivedAt: string;
+  event: string;
+  jobId: string;
+  jobRunId: string;
+  taskRunId: string;
+  version: string;
+  sourceId: string;
+  sourceType: string;
+  destinationId: string;
+  destinationType: string;
+  uuidTs: string;
+}
+
+function constantCells(v: RudderValues): Array<[string, CellValue, RudderType]> {
+  return [
+    ['received_at', v.receivedAt, 'datetime'],
+    ['event', v.event, 'string'],
+    ['context_sources_job_id', v.jobId, 'string'],
+    ['context_sources_job_run_id', v.jobRunId, 'string'],
+    ['context_sources_task_run_id', v.taskRunId, 'string'],
+    ['context_sources_version', v.version, 'string'],
+    ['context_source_id', v.sourceId, 'string'],
+    ['context_source_type', v.sourceType, 'string'],
+    ['context_destination_id', v.destinationId, 'string'],
+    ['context_destination_type', v.destinationType, 'string'],
+    ['uuid_ts', v.uuidTs, 'datetime'],
+  ];
+}
+
+interface FlatRow {
+  id: CellValue;
+  idType: ValueType;
+  /** Values by batch column index (undefined = blank for this row). */
+  values: Array<CellValue | undefined>;
+  types: ValueType[];
+}
+
+/** A batch flattened and deduplicated, before it meets the table's schema. */
+export interface FlatBatch {
+  /** Record columns in first-seen order. */
+  columns: string[];
+  /** The type each record column would get if it were new: its first value's type. */
+  firstTypes: RudderType[];
+  idType: RudderType;
+  rows: FlatRow[];
+}
+
+export class BatchError extends Error {}
+
+export function flattenBatch(
+  flattener: Flattener,
+  records: readonly SourceRecord[],
+  primaryKey: string,
+  resource: string,
+): FlatBatch {
+  const index = new Map<string, number>();
+  const columns: string[] = [];
+  const firstTypes: RudderType[] = [];
+  const byId = new Map<string, number>();
+  const rows: FlatRow[] = [];
+  let idType: RudderType | null = null;
+  for (let r = 0; r < records.length; r++) {
+    const record = records[r];
+    const rawId = record[primaryKey];
+    let id: CellValue;
+    let type: ValueType;
+    if (typeof rawId === 'string' && rawId !== '') {
+      id = rawId;
+      type = 'string';
+    } else if (typeof rawId === 'number' && Number.isFinite(rawId)) {
+      id = rawId;
+      type = Number.isInteger(rawId) ? 'int' : 'float';
+    } else {
+      throw new BatchError(
+        `${resource}: record ${r + 1} of the batch has no usable primary key "${primaryKey}" (got ${JSON.stringify(rawId) ?? 'undefined'})`,
+      );
+    }
+    idType ??= COLUMN_TYPE_FOR[type];
+    const cells = flattener.flatten(record);
+    const values: Array<CellValue | undefined> = [];
+    const types: ValueType[] = [];
+    for (let c = 0; c < cells.names.length; c++) {
+      const name = cells.names[c];
+      let i = index.get(name);
+      if (i === undefined) {
+        i = columns.length;
+        index.set(name, i);
+        columns.push(name);
+        firstTypes.push(COLUMN_TYPE_FOR[cells.types[c]]);
+      }
+      values[i] = cells.values[c];
+      types[i] = cells.types[c];
+    }
+    const row: FlatRow = { id, idType: type, values, types };
+    const key = `${type === 'string' ? 's' : 'n'}${id}`;
+    const seen = byId.get(key);
+    if (seen === undefined) {
+      byId.set(key, rows.length);
+      rows.push(row);
+    } else rows[seen] = row;
+  }
+  return { columns, firstTypes, idType: idType ?? 'string', rows };
+}
+
+/** What the table must gain before the batch can load. */
+export interface ColumnPlan {
+  /** Columns to add (or, for a new table, to create), with their types. */
+  add: Array<[string, RudderType]>;
+  /** Record columns that do not fit under the warehouse's column limit: their values are discarded. */
+  overflow: Set<string>;
+}
+
+export function planColumns(
+  batch: FlatBatch,
+  existing: ReadonlyMap<string, RudderType> | null,
+  maxColumns: number | null,
+): ColumnPlan {
+  const add: Array<[string, RudderType]> = [];
+  const overflow = new Set<string>();
+  let count = existing?.size ?? 0;
+  const want: Array<[string, RudderType]> = [];
+  if (!existing) {
+    want.push(['id', batch.idType]);
+    for (const [name, , type] of constantCells(PLACEHOLDER)) want.push([name, type]);
+  }
+  for (let i = 0; i < batch.columns.length; i++) want.push([batch.columns[i], batch.firstTypes[i]]);
+  for (const [name, type] of want) {
+    if (existing?.has(name)) continue;
+    if (maxColumns !== null && count >= maxColumns && !RUDDER_COLUMN_SET.has(name)) {
+      overflow.add(name);
+      continue;
+    }
+    add.push([name, type]);
+    count++;
+  }
+  if (existing) {
+    // An adopted table may lack some of RudderStack's columns: add them too.
+    for (const [name, , type] of constantCells(PLACEHOLDER)) if (!existing.has(name)) add.push([name, type]);
+    if (!existing.has('id')) add.push(['id', batch.idType]);
+  }
+  return { add, overflow };
+}
+
+const PLACEHOLDER: RudderValues = {
+  receivedAt: '',
+  event: '',
+  jobId: '',
+  jobRunId: '',
+  taskRunId: '',
+  version: '',
+  sourceId: '',
+  sourceType: '',
+  destinationId: '',
+  destinationType: '',
+  uuidTs: '',
+};
+
+export interface DiscardRow {
+  tableName: string;
+  rowId: string;
+  columnName: string;
+  columnValue: string;
+  reason: string;
+}
+
+export interface LoadColumn {
+  name: string;
+  type: RudderType;
+}
+
+export interface FittedBatch {
+  columns: LoadColumn[];
+  /** Rows in `columns` order; null = NULL. */
+  rows: Array<Array<CellValue | null>>;
+  discards: DiscardRow[];
+}
+
+/** Coerces every value to its column's type (the table's schema is the truth) and collects discards. */
+export function fitRows(
+  batch: FlatBatch,
+  schema: ReadonlyMap<string, RudderType>,
+  overflow: ReadonlySet<string>,
+  rudder: RudderValues,
+  tableName: string,
+): FittedBatch {
+  const constants = constantCells(rudder).filter(([name]) => schema.has(name));
+  const columns: LoadColumn[] = [{ name: 'id', type: schema.get('id')! }];
+  const template: Array<CellValue | null> = [null];
+  for (const [name, value] of constants) {
+    const type = schema.get(name)!;
+    columns.push({ name, type });
+    // An adopted table may type these differently; constants are strings or ISO datetimes.
+    const coerce = COERCE[type][name === 'received_at' || name === 'uuid_ts' ? 'datetime' : 'string'];
+    template.push(coerce ? coerce(value) : null);
+  }
+  const slot: number[] = [];
+  for (let i = 0; i < batch.columns.length; i++) {
+    const name = batch.columns[i];
+    if (overflow.has(name) || !schema.has(name)) slot.push(-1);
+    else {
+      slot.push(columns.length);
+      columns.push({ name, type: schema.get(name)! });
+    }
+  }
+  const idColumnType = schema.get('id')!;
+  const rows: Array<Array<CellValue | null>> = [];
+  const discards: DiscardRow[] = [];
+  for (const flat of batch.rows) {
+    const rowId = String(flat.id);
+    const id = fitId(flat.id, flat.idType, idColumnType);
+    if (id === null) {
+      discards.push({
+        tableName,
+        rowId,
+        columnName: 'id',
+        columnValue: rowId,
+        reason: `${discardReason(idColumnType, flat.idType)}; the record was not loaded`,
+      });
+      continue;
+    }
+    const row = template.slice();
+    row[0] = id;
+    for (let i = 0; i < flat.values.length; i++) {
+      const value = flat.values[i];
+      if (value === undefined) continue;
+      const name = batch.columns[i];
+      const at = slot[i];
+      const vt = flat.types[i];
+      if (at < 0) {
+        discards.push({
+          tableName,
+          rowId,
+          columnName: name,
+          columnValue: String(value),
+          reason: overflow.has(name)
+            ? 'the table has reached the column limit of the warehouse'
+            : 'no such column',
+        });
+        continue;
+      }
+      const ct = columns[at].type;
+      if (ct === COLUMN_TYPE_FOR[vt] && vt !== 'jsonText') {
+        row[at] = value;
+        continue;
+      }
+      const coerce = COERCE[ct][vt];
+      if (coerce) row[at] = coerce(value);
+      else
+        discards.push({
+          tableName,
+          rowId,
+          columnName: name,
+          columnValue: String(value),
+          reason: discardReason(ct, vt),
+        });
+    }
+    rows.push(row);
+  }
+  return { columns, rows, discards };
+}
+
+/** The id must load, or the row cannot be merged: numeric strings are allowed into numeric id columns. */
+function fitId(id: CellValue, type: ValueType, columnType: RudderType): CellValue | null {
+  if (columnType === 'string') return String(id);
+  if ((columnType === 'int' || columnType === 'float') && (type === 'int' || type === 'float')) return id;
+  // Kept as digits: ids beyond 2^53 must not lose precision on the way to BIGINT.
+  if (columnType === 'int' && typeof id === 'string' && /^-?\d{1,18}$/.test(id)) return id;
+  if (columnType === 'float' && typeof id === 'string' && id.trim() !== '' && Number.isFinite(Number(id)))
+    return Number(id);
+  return null;
+}

@@ -1,0 +1,168 @@
+// DuckDB: one file, one writer process. Rows go in through the Appender (no extension needed, no
+// row-by-row INSERT); SQL through one connection per target. Targets on the same file inside one process
+// share the instance and its lock, because a process must not attach the same file twice.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  DuckDBTimestampTZValue,
+} from '@duckdb/node-api';
+import { DestinationUnreachableError } from '../../core/errors.ts';
+import type { LoadColumn } from '../batch.ts';
+import { DIALECTS, type RudderType } from '../dialects.ts';
+import { type Driver, Mutex, type SqlParam } from '../driver.ts';
+import type { CellValue } from '../types.ts';
+
+interface Shared {
+  instance: DuckDBInstance;
+  refs: number;
+  mutex: Mutex;
+}
+const open = new Map<string, Promise<Shared>>();
+
+/** How long to keep retrying a file another process holds before calling it busy. */
+const LOCK_WAIT_MS = Number(process.env.ACSYNC_DUCKDB_LOCK_WAIT_MS ?? 5000);
+
+async function createInstance(path: string): Promise<DuckDBInstance> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await DuckDBInstance.create(path);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const locked = /lock/i.test(message);
+      if (locked && Date.now() + delay < deadline) {
+        await new Promise((r) => setTimeout(r, delay));
+        continue;
+      }
+      const holder = /\(PID (\d+)\)/.exec(message)?.[1];
+      throw new DestinationUnreachableError(
+        locked
+          ? `DuckDB file ${path} is busy: another process${holder ? ` (PID ${holder})` : ''} has it open; ` +
+              `a DuckDB file can be written by one process at a time (waited ${LOCK_WAIT_MS} ms)`
+          : `cannot open DuckDB file ${path}: ${message}`,
+        { cause: err },
+      );
+    }
+  }
+}
+
+async function acquire(path: string): Promise<Shared> {
+  let entry = open.get(path);
+  if (!entry) {
+    entry = (async () => {
+      const dir = dirname(path);
+      if (!existsSync(dir)) {
+        try {
+          mkdirSync(dir, { recursive: true });
+        } catch (err) {
+          throw new DestinationUnreachableError(
+            `cannot create the directory ${dir} for DuckDB file ${path}`,
+            {
+              cause: err,
+            },
+          );
+        }
+      }
+      return { instance: await createInstance(path), refs: 0, mutex: new Mutex() };
+    })();
+    open.set(path, entry);
+    entry.catch(() => open.delete(path));
+  }
+  const shared = await entry;
+  shared.refs++;
+  return shared;
+}
+
+function release(path: string, shared: Shared): void {
+  shared.refs--;
+  if (shared.refs === 0) {
+    open.delete(path);
+    shared.instance.closeSync();
+  }
+}
+
+type Append = (a: DuckDBAppender, v: CellValue) => void;
+const APPEND: Record<RudderType, Append> = {
+  int: (a, v) => a.appendBigInt(BigInt(v as number | string)),
+  float: (a, v) => a.appendDouble(v as number),
+  string: (a, v) => a.appendVarchar(v as string),
+  json: (a, v) => a.appendVarchar(v as string),
+  boolean: (a, v) => a.appendBoolean(v as boolean),
+  datetime: (a, v) =>
+    a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Date.parse(v as string)) * 1000n)),
+};
+
+export class DuckDBDriver implements Driver {
+  readonly dialect = DIALECTS.duckdb;
+  private closed = false;
+
+  private constructor(
+    private readonly path: string,
+    private readonly shared: Shared,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<DuckDBDriver> {
+    const full = resolve(path);
+    const shared = await acquire(full);
+    try {
+      return new DuckDBDriver(full, shared, await shared.instance.connect());
+    } catch (err) {
+      release(full, shared);
+      throw new DestinationUnreachableError(`cannot connect to DuckDB file ${full}`, { cause: err });
+    }
+  }
+
+  async exec(sql: string, params?: SqlParam[]): Promise<void> {
+    await this.connection.run(sql, params);
+  }
+
+  async query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  async load(
+    schema: string | null,
+    table: string,
+    columns: readonly LoadColumn[],
+    rows: ReadonlyArray<ReadonlyArray<CellValue | null>>,
+  ): Promise<void> {
+    // A temp table lives in the `temp` catalog; the appender appends inside the open transaction.
+    const appender = await this.connection.createAppender(
+      table,
+      schema ?? 'main',
+      schema === null ? 'temp' : null,
+    );
+    const appends = columns.map((c) => APPEND[c.type]);
+    try {
+      for (const row of rows) {
+        for (let i = 0; i < appends.length; i++) {
+          const v = row[i];
+          if (v === null || v === undefined) appender.appendNull();
+          else appends[i](appender, v);
+        }
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.shared.mutex.run(fn);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.shared.mutex.run(async () => {
+      this.connection.closeSync();
+    });
+    release(this.path, this.shared);
+  }
+}

@@ -1,0 +1,148 @@
+// PostgreSQL: one pg client per target (temp tables and transactions are per session). Rows go in with
+// COPY ... FROM STDIN (FORMAT csv), streamed in chunks with back-pressure.
+//
+// NUL (U+0000) cannot be stored in PostgreSQL text or jsonb at all, so no lossless rule exists: every NUL
+// in a string is replaced by U+FFFD (the Unicode replacement character). Everything else loads unchanged.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DestinationUnreachableError } from '../../core/errors.ts';
+import { redact } from '../../core/secrets.ts';
+import type { LoadColumn } from '../batch.ts';
+import { DIALECTS } from '../dialects.ts';
+import { type Driver, Mutex, type SqlParam } from '../driver.ts';
+import { quoteIdent } from '../naming.ts';
+import type { CellValue } from '../types.ts';
+
+/** What replaces NUL in PostgreSQL strings. */
+export const PG_NUL_REPLACEMENT = '\uFFFD';
+
+/** One CSV field. Unquoted empty = NULL; strings are always quoted so '' stays an empty string. */
+function csvField(v: CellValue | null): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'string') return String(v);
+  let s = v.includes('\u0000') ? v.replace(/\u0000/g, PG_NUL_REPLACEMENT) : v;
+  if (s.includes('"')) s = s.replace(/"/g, '""');
+  return `"${s}"`;
+}
+
+function* csvChunks(rows: ReadonlyArray<ReadonlyArray<CellValue | null>>, width: number): Generator<string> {
+  let buf = '';
+  for (const row of rows) {
+    let line = '';
+    for (let i = 0; i < width; i++) {
+      if (i > 0) line += ',';
+      line += csvField(row[i]);
+    }
+    buf += `${line}\n`;
+    if (buf.length >= 256 * 1024) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf) yield buf;
+}
+
+// Error classes (SQLSTATE) that mean the server or the connection is gone rather than a bad statement.
+const UNREACHABLE = /^(08|57P0[123]|53300|28)/;
+
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'the configured URL';
+  }
+}
+
+export class PostgresDriver implements Driver {
+  readonly dialect = DIALECTS.postgres;
+  private readonly mutex = new Mutex();
+  private closed = false;
+  private lostError: Error | null = null;
+
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly where: string,
+  ) {
+    // A dropped connection emits 'error' outside any query; remember it instead of crashing the process.
+    client.on('error', (err) => {
+      this.lostError = err;
+    });
+  }
+
+  static async open(url: string): Promise<PostgresDriver> {
+    const where = describeUrl(url);
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw new DestinationUnreachableError(
+        `cannot reach PostgreSQL at ${where}: ${redact(err instanceof Error ? err.message : String(err))}`,
+        { cause: err },
+      );
+    }
+    return new PostgresDriver(client, where);
+  }
+
+  private wrap(err: unknown): unknown {
+    const code = (err as { code?: string }).code ?? '';
+    const message = err instanceof Error ? err.message : String(err);
+    if (
+      this.lostError ||
+      UNREACHABLE.test(code) ||
+      /ECONNRESET|ECONNREFUSED|Connection terminated/i.test(message)
+    )
+      return new DestinationUnreachableError(
+        `lost the connection to PostgreSQL at ${this.where}: ${message}`,
+        {
+          cause: err,
+        },
+      );
+    return err;
+  }
+
+  async exec(sql: string, params?: SqlParam[]): Promise<void> {
+    try {
+      await this.client.query(sql, params);
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  async query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]> {
+    try {
+      return (await this.client.query(sql, params)).rows;
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  async load(
+    schema: string | null,
+    table: string,
+    columns: readonly LoadColumn[],
+    rows: ReadonlyArray<ReadonlyArray<CellValue | null>>,
+  ): Promise<void> {
+    const target = schema === null ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`;
+    const names = columns.map((c) => quoteIdent(c.name)).join(', ');
+    try {
+      const ingest = this.client.query(copyFrom(`COPY ${target} (${names}) FROM STDIN WITH (FORMAT csv)`));
+      await pipeline(Readable.from(csvChunks(rows, columns.length)), ingest);
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(fn);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.mutex.run(() => this.client.end().catch(() => undefined));
+  }
+}
