@@ -1,0 +1,249 @@
+// The resource catalog: ONE table, one plain row per resource. Everything the extractor does for a resource
+// is read from its row (path, array key, paging, incremental strategy, cursor fields, side-loads), so adding
+// a resource is adding a row. Facts come from the reference fact sheet §4 (paths, array keys, timestamps,
+// the few server-side filters that exist) and the Singer tap's stream list (undocumented endpoints).
+import { ConfigError } from '../core/errors.ts';
+
+/**
+ * How pages are walked.
+ * - `keyset-id`: `orders[id]=ASC` + `id_greater=<last id>` (contacts only; AC's own advice for big accounts).
+ * - `offset`: `limit=100&offset=…`, read with a one-record overlap so shifts are detected (see paginate.ts).
+ * - `sideload`: no request of its own; the records arrive in another resource's responses (`/fields`).
+ */
+export type Paging = 'keyset-id' | 'offset' | 'sideload';
+
+/**
+ * How a sync avoids re-writing what it already has.
+ * - `server`: the API filters by update time (`param`); `format` says whether it takes a date or a datetime.
+ * - `client`: full scan; records whose update time (newest of `cursorFields`) is older than cursor − look-back
+ *   are not written again; records with no such time are always written.
+ * - `full`: no update time exists; every record is written every run.
+ */
+export type Incremental =
+  | { kind: 'server'; param: string; format: 'date' | 'datetime' }
+  | { kind: 'client' }
+  | { kind: 'full' };
+
+export interface ResourceDef {
+  /** snake_case; the table is `<prefix>rudder_<name>`. */
+  name: string;
+  /** Path under /api/3 (`{schemaId}` is filled in for discovered custom objects). */
+  path: string;
+  /** The response member holding the records. */
+  arrayKey: string;
+  primaryKey: string;
+  paging: Paging;
+  incremental: Incremental;
+  /** Update-time fields; a record's update time is the newest real date among them. */
+  cursorFields: string[];
+  /** Fixed query parameters (documented sort orders). */
+  params?: Record<string, string>;
+  /** For `sideload`: the resource whose responses carry these records. */
+  sideloadOf?: string;
+  /** 404/400/403 mean "not on this plan/account": the resource is skipped, not failed. */
+  planGated?: boolean;
+  /** A template: one resource per custom object schema, discovered at sync time. */
+  perSchema?: boolean;
+  /** The API path name as the emulator names the collection (defaults to the path). */
+  collection?: string;
+}
+
+const client = { kind: 'client' } as const;
+const full = { kind: 'full' } as const;
+const updatedAfter = { kind: 'server', param: 'filters[updated_after]', format: 'date' } as const;
+
+/** Shorthand for the common case: offset paging, primary key `id`, array key = path. */
+function r(
+  name: string,
+  path: string,
+  cursorFields: string[],
+  extra: Partial<ResourceDef> = {},
+): ResourceDef {
+  return {
+    name,
+    path,
+    arrayKey: path,
+    primaryKey: 'id',
+    paging: 'offset',
+    incremental: cursorFields.length ? client : full,
+    cursorFields,
+    ...extra,
+  };
+}
+
+export const CATALOG: readonly ResourceDef[] = [
+  // The big ones first: the pipeline starts resources in catalog order.
+  r('contacts', 'contacts', ['udate'], { paging: 'keyset-id', incremental: updatedAfter }),
+  r('field_values', 'fieldValues', ['udate']),
+  r('contact_tags', 'contactTags', ['udate', 'updated_timestamp']),
+  r('activities', 'activities', ['tstamp'], {
+    incremental: { kind: 'server', param: 'after', format: 'datetime' },
+    params: { 'orders[tstamp]': 'ASC' },
+  }),
+  r('contact_lists', 'contactLists', ['udate', 'updated_timestamp']),
+  r('deals', 'deals', ['mdate'], { incremental: updatedAfter }),
+  r('email_activities', 'emailActivities', ['tstamp']),
+  r('contact_automations', 'contactAutomations', ['lastdate', 'remdate', 'adddate']),
+  r('notes', 'notes', ['mdate']),
+  r('bounce_logs', 'bounceLogs', ['updated_timestamp']),
+  r('contact_data', 'contactData', ['tstamp']),
+  r('contact_emails', 'contactEmails', ['sdate']),
+  r('contact_deals', 'contactDeals', ['updated_timestamp']),
+  r('contact_conversions', 'contactConversions', ['cdate']),
+  r('deal_activities', 'dealActivities', ['cdate']),
+  r('deal_tasks', 'dealTasks', ['udate']),
+  r('deal_custom_field_data', 'dealCustomFieldData', ['updatedTimestamp']),
+  r('ecom_customers', 'ecomCustomers', ['tstamp']),
+  r('ecom_orders', 'ecomOrders', ['updatedDate', 'updated_date']),
+  // The flat collection, not one request per order.
+  r('ecom_order_products', 'ecomOrderProducts', ['updatedDate']),
+  r('ecom_order_activities', 'ecomOrderActivities', ['updatedDate', 'updated_date']),
+  r('accounts', 'accounts', ['updatedTimestamp', 'updated_timestamp']),
+  r('account_contacts', 'accountContacts', ['updatedTimestamp']),
+  r('account_custom_field_meta', 'accountCustomFieldMeta', ['updatedTimestamp']),
+  r('account_custom_field_data', 'accountCustomFieldData', ['updatedTimestamp']),
+  r('addresses', 'addresses', []),
+  r('automations', 'automations', ['mdate']),
+  r('automation_blocks', 'automationBlocks', ['mdate']),
+  r('brandings', 'brandings', []),
+  r('calendars', 'calendars', ['mdate']),
+  r('campaigns', 'campaigns', ['mdate', 'updated_timestamp']),
+  // `/links` is the flat collection of every campaign's links (array key `links`).
+  r('campaign_links', 'links', ['updated_timestamp']),
+  r('campaign_lists', 'campaignLists', []),
+  r('campaign_messages', 'campaignMessages', []),
+  r('configs', 'configs', ['updated_timestamp']),
+  r('connections', 'connections', ['udate']),
+  r('conversions', 'conversions', ['udate']),
+  r('conversion_triggers', 'conversionTriggers', ['udate']),
+  r('deal_custom_field_meta', 'dealCustomFieldMeta', ['updatedTimestamp']),
+  r('deal_groups', 'dealGroups', ['udate']),
+  r('deal_group_users', 'dealGroupUsers', []),
+  r('deal_roles', 'dealRoles', ['updated_timestamp']),
+  r('deal_stages', 'dealStages', ['udate']),
+  r('deal_tasktypes', 'dealTasktypes', ['udate']),
+  r('event_tracking_events', 'eventTrackingEvents', []),
+  // One scan of /fields fills three tables: the fields and their side-loaded options and relations.
+  r('fields', 'fields', ['udate']),
+  r('field_options', 'fields', ['udate'], {
+    arrayKey: 'fieldOptions',
+    paging: 'sideload',
+    sideloadOf: 'fields',
+  }),
+  r('field_rels', 'fields', [], { arrayKey: 'fieldRels', paging: 'sideload', sideloadOf: 'fields' }),
+  r('forms', 'forms', ['udate']),
+  r('goals', 'goals', []),
+  r('groups', 'groups', []),
+  r('group_limits', 'groupLimits', []),
+  r('lists', 'lists', ['udate', 'updated_timestamp']),
+  r('list_exclusions', 'lists/exclusions', [], { arrayKey: 'exclusions' }),
+  r('messages', 'messages', ['mdate']),
+  r('personalizations', 'personalizations', []),
+  r('saved_responses', 'savedResponses', ['mdate']),
+  r('scores', 'scores', ['mdate']),
+  r('segments', 'segments', [], { planGated: true }),
+  r('site_messages', 'siteMessages', ['mdate', 'ldate']),
+  // Old-style items have no id: the name is the key.
+  r('site_tracking_domains', 'siteTrackingDomains', [], { primaryKey: 'name' }),
+  r('sms', 'sms', ['tstamp'], { planGated: true }),
+  r('tags', 'tags', []),
+  r('task_outcomes', 'taskOutcomes', ['updated_utc_timestamp']),
+  r('tasktype_outcome_rels', 'tasktypeOutcomeRels', ['updated_utc_timestamp']),
+  r('templates', 'templates', ['mdate']),
+  r('users', 'users', []),
+  r('webhooks', 'webhooks', []),
+  r('custom_object_schemas', 'customObjects/schemas', ['updatedTimestamp'], {
+    arrayKey: 'schemas',
+    planGated: true,
+  }),
+  // Template row: one resource per schema, `custom_object_<slug>`, discovered at sync time.
+  r('custom_object_*', 'customObjects/records/{schemaId}', ['updatedTimestamp'], {
+    arrayKey: 'records',
+    planGated: true,
+    perSchema: true,
+  }),
+];
+
+export const CUSTOM_OBJECT_PREFIX = 'custom_object_';
+
+/** Every static resource (the per-schema template excluded). */
+export function listResources(): ResourceDef[] {
+  return CATALOG.filter((d) => !d.perSchema);
+}
+
+export function findResource(name: string): ResourceDef | undefined {
+  return CATALOG.find((d) => d.name === name && !d.perSchema);
+}
+
+/** The per-schema template row. */
+export function customObjectTemplate(): ResourceDef {
+  return CATALOG.find((d) => d.perSchema)!;
+}
+
+/** `my-object` → `custom_object_my_object`. */
+export function customObjectResourceName(slug: string): string {
+  const s = slug
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return `${CUSTOM_OBJECT_PREFIX}${s || 'unnamed'}`;
+}
+
+/** The resource row for one discovered custom object schema. */
+export function customObjectResource(schema: { id: string; slug: string }): ResourceDef {
+  const t = customObjectTemplate();
+  return {
+    ...t,
+    name: customObjectResourceName(schema.slug),
+    path: t.path.replace('{schemaId}', encodeURIComponent(schema.id)),
+    collection: `customObjects/records/${schema.id}`,
+    perSchema: false,
+  };
+}
+
+export function isCustomObjectRecordsName(name: string): boolean {
+  return name.startsWith(CUSTOM_OBJECT_PREFIX) && name !== 'custom_object_schemas';
+}
+
+/**
+ * The selected resource names. `available` are the static names (plus discovered ones, when known);
+ * `custom_object_<slug>` names are accepted as they can only be checked against the account at sync time.
+ * Unknown names → ConfigError listing the valid ones.
+ */
+export function resolveResources(
+  selection: 'all' | string[],
+  available: readonly string[] = listResources().map((d) => d.name),
+): string[] {
+  if (selection === 'all') return [...available];
+  const unknown = selection.filter(
+    (n) => !available.includes(n) && !(isCustomObjectRecordsName(n) && /^[a-z0-9_]+$/.test(n)),
+  );
+  if (unknown.length) {
+    throw new ConfigError(
+      `unknown resource${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; valid names: ${[
+        ...available,
+        `${CUSTOM_OBJECT_PREFIX}<schema slug>`,
+      ].join(', ')}`,
+      'resources',
+    );
+  }
+  return [...new Set(selection)];
+}
+
+/** One line describing how a resource is synced (for `acsync resources`). */
+export function syncMode(def: ResourceDef): string {
+  const inc = def.incremental;
+  const via = def.paging === 'sideload' ? ` (side-loaded by /${def.path})` : '';
+  if (inc.kind === 'server')
+    return `incremental: server filter ${inc.param} on ${def.cursorFields.join('/')}${via}`;
+  if (inc.kind === 'client')
+    return `incremental: full scan, client-side cursor on ${def.cursorFields.join('/')}${via}`;
+  return `full${via}`;
+}
+
+export function pagingMode(def: ResourceDef): string {
+  if (def.paging === 'keyset-id') return 'keyset (orders[id]=ASC, id_greater)';
+  if (def.paging === 'sideload') return `side-load of ${def.sideloadOf}`;
+  return 'offset (limit=100, one-record overlap)';
+}

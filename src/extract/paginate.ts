@@ -1,0 +1,178 @@
+// Paginators: walk one collection page by page and say, for each page, which records are new and where to
+// resume. Neither keeps a set of ids (memory stays flat); duplicates that reach the warehouse merge by id.
+//
+// Offset paging reads with a ONE-RECORD OVERLAP: each page starts at the previous page's last record.
+// If that record is not where we expect it, the collection shifted under us:
+//   - found further down the page → records were inserted before us; the leading ones are repeats (skipped);
+//   - not found → records before us were deleted and the page slid past some records; we step back a page
+//     (up to 3 times) and look again, so nothing is lost.
+// The cost is one record per page (~1% more requests). `meta.total` is only a hint, used to fetch the next
+// pages ahead (several requests in flight) when it says they exist; a short or empty page ends the scan.
+import type { ApiClient, ApiResponse, QueryParams, RequestCounter } from '../api/client.ts';
+
+export const PAGE_SIZE = 100;
+const MAX_BACKTRACKS = 3;
+
+export interface PagePosition {
+  /** keyset: the last id read. */
+  after?: string;
+  /** offset: where the next request starts, and the key of the record expected first there. */
+  offset?: number;
+  lastKey?: string | null;
+}
+
+export interface RawPage {
+  body: Record<string, unknown>;
+  bytes: number;
+  /** Records of the paging array itself. */
+  records: Record<string, unknown>[];
+  /** Leading records of `records` already returned by an earlier page. */
+  skip: number;
+  /** True on the last page. */
+  done: boolean;
+  /** Where to resume after this page (null when done). */
+  next: PagePosition | null;
+}
+
+export interface PagingTarget {
+  client: ApiClient;
+  path: string;
+  arrayKey: string;
+  primaryKey: string;
+  params: QueryParams;
+  counter: RequestCounter;
+  /** Requests kept in flight ahead of the reader when meta.total says the pages exist. Default 3. */
+  prefetch?: number;
+}
+
+export function arrayOf(body: Record<string, unknown>, key: string): Record<string, unknown>[] {
+  const v = body[key];
+  return Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
+}
+
+/** `meta.total` as a number, whatever its JSON type; null when absent or not a count. */
+export function totalHint(body: Record<string, unknown>): number | null {
+  const meta = body.meta as { total?: unknown } | undefined;
+  const n = Number(meta?.total);
+  return meta && meta.total !== null && meta.total !== '' && Number.isFinite(n) && n >= 0 ? n : null;
+}
+
+function keyOf(record: Record<string, unknown>, pk: string): string {
+  return String(record[pk]);
+}
+
+/** Contacts: `orders[id]=ASC` + `id_greater`, AC's advice for large accounts; immune to shifting. */
+export async function* keysetPages(t: PagingTarget, start: PagePosition = {}): AsyncGenerator<RawPage> {
+  let after = start.after;
+  for (;;) {
+    const res = await t.client.get(
+      t.path,
+      {
+        ...t.params,
+        'orders[id]': 'ASC',
+        ...(after !== undefined ? { id_greater: after } : {}),
+        limit: PAGE_SIZE,
+      },
+      t.counter,
+    );
+    const records = arrayOf(res.body, t.arrayKey);
+    let maxId = after;
+    for (const rec of records) {
+      const id = keyOf(rec, t.primaryKey);
+      if (maxId === undefined || compareIds(id, maxId) > 0) maxId = id;
+    }
+    const done = records.length < PAGE_SIZE;
+    if (!done && maxId === after) {
+      throw new Error(`${t.path}: keyset paging made no progress after id ${after}`);
+    }
+    yield { body: res.body, bytes: res.bytes, records, skip: 0, done, next: done ? null : { after: maxId } };
+    if (done) return;
+    after = maxId;
+  }
+}
+
+/** Numeric ids compare as numbers, anything else as strings. */
+export function compareIds(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (Number.isSafeInteger(na) && Number.isSafeInteger(nb)) return na - nb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Offset paging with a one-record overlap (see the top of this file). */
+export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): AsyncGenerator<RawPage> {
+  const step = PAGE_SIZE - 1;
+  const window = Math.max(1, t.prefetch ?? 3);
+  let offset = start.offset ?? 0;
+  let lastKey = start.lastKey ?? null;
+  let backtracks = 0;
+  let total: number | null = null;
+  const ahead = new Map<number, Promise<ApiResponse>>();
+  const fetchAt = (o: number) =>
+    t.client.get(t.path, { ...t.params, limit: PAGE_SIZE, offset: o }, t.counter);
+  // Unclaimed prefetches must not surface as unhandled rejections.
+  const drop = () => {
+    for (const p of ahead.values()) p.catch(() => {});
+    ahead.clear();
+  };
+  try {
+    for (;;) {
+      const pending = ahead.get(offset) ?? fetchAt(offset);
+      ahead.delete(offset);
+      const res = await pending;
+      const records = arrayOf(res.body, t.arrayKey);
+      total = totalHint(res.body) ?? total;
+      let skip = 0;
+      let backtrack = false;
+      if (lastKey !== null) {
+        const idx = records.findIndex((r) => keyOf(r, t.primaryKey) === lastKey);
+        if (idx >= 0) {
+          skip = idx + 1;
+          backtracks = 0;
+        } else if (offset > 0 && backtracks < MAX_BACKTRACKS) {
+          backtrack = true;
+          backtracks++;
+        }
+      }
+      if (backtrack) {
+        // Everything on this page is still returned (and written); then look for lastKey a page earlier.
+        drop();
+        const back = Math.max(0, offset - step);
+        yield {
+          body: res.body,
+          bytes: res.bytes,
+          records,
+          skip: 0,
+          done: false,
+          next: { offset: back, lastKey },
+        };
+        offset = back;
+        continue;
+      }
+      const done = records.length < PAGE_SIZE;
+      if (records.length > 0) lastKey = keyOf(records[records.length - 1], t.primaryKey);
+      const nextOffset = offset + records.length - 1;
+      if (!done) {
+        // Put the pages meta.total says exist in flight before handing this one over (never past the
+        // total: no wasted requests), so latency overlaps with the reader's work and other requests.
+        for (let k = 0; k < window; k++) {
+          const o = nextOffset + k * step;
+          if (total === null || o >= total) break;
+          if (!ahead.has(o)) ahead.set(o, fetchAt(o));
+        }
+      }
+      yield {
+        body: res.body,
+        bytes: res.bytes,
+        records,
+        skip,
+        done,
+        next: done ? null : { offset: nextOffset, lastKey },
+      };
+      if (done) return;
+      offset = nextOffset;
+    }
+  } finally {
+    drop();
+  }
+}

@@ -1,0 +1,58 @@
+// The per-resource state the extractor stores in the destination (opaque JSON to the warehouse), committed
+// in the same transaction as the rows it describes:
+//   cursor — newest update time seen by the last COMPLETED scan (ISO UTC); the next scan starts from
+//            cursor − look-back. It only moves when a scan completes, so it never runs ahead of committed data.
+//   scan   — the unfinished scan, if any: its lower bound, where to resume, and the newest time seen so far.
+import type { JsonObject } from '../core/contracts.ts';
+import type { PagePosition } from './paginate.ts';
+
+export interface ScanProgress {
+  /** Records older than this (ISO) are not written again; null = write everything. */
+  since: string | null;
+  position: PagePosition;
+  maxSeen: string | null;
+}
+
+export interface ResourceState {
+  v: 1;
+  cursor: string | null;
+  scan?: ScanProgress;
+}
+
+export const EMPTY_STATE: ResourceState = { v: 1, cursor: null };
+
+/** Reads a stored state defensively: anything unrecognised means "no state" (a full scan). */
+export function readState(json: JsonObject | null | undefined): ResourceState {
+  if (json?.v !== 1) return { ...EMPTY_STATE };
+  const cursor = typeof json.cursor === 'string' ? json.cursor : null;
+  const scan = json.scan as JsonObject | undefined;
+  if (!scan || typeof scan !== 'object' || Array.isArray(scan)) return { v: 1, cursor };
+  const pos = (scan.position ?? {}) as JsonObject;
+  const position: PagePosition = {};
+  if (typeof pos.after === 'string') position.after = pos.after;
+  if (typeof pos.offset === 'number') position.offset = pos.offset;
+  if (typeof pos.lastKey === 'string' || pos.lastKey === null)
+    position.lastKey = pos.lastKey as string | null;
+  return {
+    v: 1,
+    cursor,
+    scan: {
+      since: typeof scan.since === 'string' ? scan.since : null,
+      position,
+      maxSeen: typeof scan.maxSeen === 'string' ? scan.maxSeen : null,
+    },
+  };
+}
+
+export function toJson(state: ResourceState): JsonObject {
+  const out: JsonObject = { v: 1, cursor: state.cursor };
+  if (state.scan) {
+    const position: JsonObject = {};
+    const p = state.scan.position;
+    if (p.after !== undefined) position.after = p.after;
+    if (p.offset !== undefined) position.offset = p.offset;
+    if (p.lastKey !== undefined) position.lastKey = p.lastKey;
+    out.scan = { since: state.scan.since, position, maxSeen: state.scan.maxSeen };
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+// Gathers one resource's pages into write batches bounded by rows and bytes. Bigger batches load faster;
+// the bounds keep memory flat. A batch carries the state of its LAST page: once it commits, everything up to
+// that page is in the warehouse, which is exactly what the state claims.
+import type { ExtractedPage, JsonObject, SourceRecord } from '../core/contracts.ts';
+
+export interface BatchLimits {
+  maxRows: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 5000, maxBytes: 16 * 1024 * 1024 };
+
+export class PendingBatch {
+  records: SourceRecord[] = [];
+  events = 0;
+  pages = 0;
+  bytes = 0;
+  state: JsonObject | null = null;
+
+  constructor(
+    readonly resource: string,
+    readonly primaryKey: string,
+    private readonly limits: BatchLimits,
+  ) {}
+
+  add(page: ExtractedPage, bytes: number): void {
+    for (const r of page.records) this.records.push(r);
+    this.events += page.events;
+    this.pages++;
+    this.bytes += bytes;
+    this.state = page.state;
+  }
+
+  get full(): boolean {
+    return this.records.length >= this.limits.maxRows || this.bytes >= this.limits.maxBytes;
+  }
+
+  /** True when there is something to commit (rows or a state change). */
+  get pending(): boolean {
+    return this.state !== null;
+  }
+
+  /** Hands over the contents and starts empty. */
+  take(): { records: SourceRecord[]; events: number; pages: number; state: JsonObject } {
+    const out = { records: this.records, events: this.events, pages: this.pages, state: this.state ?? {} };
+    this.records = [];
+    this.events = 0;
+    this.pages = 0;
+    this.bytes = 0;
+    this.state = null;
+    return out;
+  }
+}
