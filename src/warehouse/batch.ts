@@ -209,6 +209,7 @@ export function fitRows(
   overflow: ReadonlySet<string>,
   rudder: RudderValues,
   tableName: string,
+  maxRowBytes: number | null = null,
 ): FittedBatch {
   const constants = constantCells(rudder).filter(([name]) => schema.has(name));
   const columns: LoadColumn[] = [{ name: 'id', type: schema.get('id')! }];
@@ -229,10 +230,17 @@ export function fitRows(
       columns.push({ name, type: schema.get(name)! });
     }
   }
+  while (template.length < columns.length) template.push(null);
   const idColumnType = schema.get('id')!;
   const rows: Array<Array<CellValue | null>> = [];
   const discards: DiscardRow[] = [];
+  // Row budget: tuple header, null bitmap and RudderStack's columns come first.
+  const budget =
+    maxRowBytes === null
+      ? Number.POSITIVE_INFINITY
+      : maxRowBytes - 32 - Math.ceil(columns.length / 8) - 8 * (columns.length - slotCount(slot)) - 256;
   for (const flat of batch.rows) {
+    let used = 0;
     const rowId = String(flat.id);
     const id = fitId(flat.id, flat.idType, idColumnType);
     if (id === null) {
@@ -266,24 +274,66 @@ export function fitRows(
         continue;
       }
       const ct = columns[at].type;
-      if (ct === COLUMN_TYPE_FOR[vt] && vt !== 'jsonText') {
-        row[at] = value;
-        continue;
+      let fitted: CellValue;
+      if (ct === COLUMN_TYPE_FOR[vt] && vt !== 'jsonText') fitted = value;
+      else {
+        const coerce = COERCE[ct][vt];
+        if (!coerce) {
+          discards.push({
+            tableName,
+            rowId,
+            columnName: name,
+            columnValue: String(value),
+            reason: discardReason(ct, vt),
+          });
+          continue;
+        }
+        fitted = coerce(value);
       }
-      const coerce = COERCE[ct][vt];
-      if (coerce) row[at] = coerce(value);
-      else
-        discards.push({
-          tableName,
-          rowId,
-          columnName: name,
-          columnValue: String(value),
-          reason: discardReason(ct, vt),
-        });
+      if (budget !== Number.POSITIVE_INFINITY) {
+        used += inlineBytes(ct, fitted);
+        if (used > budget) {
+          discards.push({
+            tableName,
+            rowId,
+            columnName: name,
+            columnValue: String(value),
+            reason: ROW_TOO_BIG,
+          });
+          continue;
+        }
+      }
+      row[at] = fitted;
     }
     rows.push(row);
   }
   return { columns, rows, discards };
+}
+
+const ROW_TOO_BIG = 'the row exceeds the row size limit of the warehouse (too many fields for one row)';
+
+function slotCount(slot: number[]): number {
+  let n = 0;
+  for (const s of slot) if (s >= 0) n++;
+  return n;
+}
+
+/** Upper estimate of the inline bytes a value takes in a PostgreSQL heap tuple (with alignment). */
+function inlineBytes(type: RudderType, value: CellValue): number {
+  switch (type) {
+    case 'int':
+    case 'datetime':
+      return 15; // 8 bytes + worst-case alignment padding
+    case 'boolean':
+      return 1;
+    default: {
+      const s = String(value);
+      // Longer values are compressed or moved out of line, leaving an 18-byte pointer.
+      if (s.length > 2000) return 18 + 3;
+      const bytes = Buffer.byteLength(s);
+      return bytes < 127 ? bytes + 1 : bytes + 4 + 3;
+    }
+  }
 }
 
 /** The id must load, or the row cannot be merged: numeric strings are allowed into numeric id columns. */

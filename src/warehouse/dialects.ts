@@ -19,6 +19,12 @@ export interface Dialect {
   maxIdentifierLength: number | null;
   /** Columns a table may hold; values for columns beyond it go to rudder_discards. */
   maxColumns: number | null;
+  /**
+   * Bytes a row may hold inline (PostgreSQL: a heap tuple must fit an 8 kB page; long values move out
+   * of line but each still leaves an 18-byte pointer, and short values cannot move). Cells that would
+   * push a row past it go to rudder_discards. null = no such limit.
+   */
+  maxRowBytes: number | null;
   /** Whether one ALTER TABLE may add several columns (PostgreSQL yes, DuckDB no). */
   alterAddMany: boolean;
   /** Rudder type → column type for CREATE TABLE / ADD COLUMN. */
@@ -47,6 +53,7 @@ const postgres: Dialect = {
   transformMaxLength: 63,
   maxIdentifierLength: 127,
   maxColumns: 1600,
+  maxRowBytes: 8160,
   alterAddMany: true,
   types: {
     int: 'bigint',
@@ -68,6 +75,7 @@ const duckdb: Dialect = {
   id: 'duckdb',
   destinationType: 'DUCKDB',
   maxColumns: null,
+  maxRowBytes: null,
   alterAddMany: false,
   types: {
     int: 'BIGINT',
@@ -87,6 +95,7 @@ const snowflake: Dialect = {
   transformMaxLength: null,
   maxIdentifierLength: 127,
   maxColumns: null,
+  maxRowBytes: null,
   alterAddMany: true,
   types: {
     int: 'number',
@@ -107,6 +116,7 @@ const bigquery: Dialect = {
   transformMaxLength: null,
   maxIdentifierLength: 127,
   maxColumns: 10000,
+  maxRowBytes: null,
   alterAddMany: true,
   types: {
     int: 'INT64',
@@ -132,6 +142,7 @@ const redshift: Dialect = {
   transformMaxLength: null,
   maxIdentifierLength: 127,
   maxColumns: 1600,
+  maxRowBytes: null,
   alterAddMany: true,
   types: {
     int: 'bigint',
@@ -152,6 +163,7 @@ const clickhouse: Dialect = {
   transformMaxLength: null,
   maxIdentifierLength: 127,
   maxColumns: 1000,
+  maxRowBytes: null,
   alterAddMany: true,
   types: {
     int: 'Int64',
@@ -177,6 +189,7 @@ const mssql: Dialect = {
   transformMaxLength: null,
   maxIdentifierLength: 127,
   maxColumns: 1024,
+  maxRowBytes: null,
   alterAddMany: true,
   types: {
     int: 'bigint',

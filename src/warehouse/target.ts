@@ -171,7 +171,14 @@ export class Target implements WarehouseTarget {
         const info = await this.tableInfo(table);
         const plan = planColumns(flat, info?.columns ?? null, this.driver.dialect.maxColumns);
         const current = await this.addColumns(table, info, plan.add);
-        const fitted = fitRows(flat, current.columns, plan.overflow, rudder, table);
+        const fitted = fitRows(
+          flat,
+          current.columns,
+          plan.overflow,
+          rudder,
+          table,
+          this.driver.dialect.maxRowBytes,
+        );
         rowsWritten = await this.merge(table, current, fitted, ['id']);
         discards = fitted.discards;
       }
