@@ -5,12 +5,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { isLoopbackHost } from '../api/url.ts';
 import type { DestinationConfig, Schedule, SourceConfig } from '../core/contracts.ts';
 import { ConfigError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { expandEnv } from './env.ts';
 import { type DocPath, formatPath, locate } from './locate.ts';
-import { isLocalHost } from './rules.ts';
 import { configSchema, type RawConfig } from './schema.ts';
 
 export interface LoadedConfig {
@@ -24,8 +24,6 @@ export interface LoadedConfig {
 
 export interface LoadOptions {
   env?: Record<string, string | undefined>;
-  /** Known resource names; when given, a source listing another name is an error. */
-  resourceNames?: readonly string[];
 }
 
 interface Problem {
@@ -193,19 +191,10 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
         path: ['sources', i, 'destination'],
         message: `no destination named "${s.destination}" (defined: ${destinationNames.join(', ')})`,
       });
-    if (opts.resourceNames && Array.isArray(s.resources)) {
-      s.resources.forEach((r, j) => {
-        if (!opts.resourceNames!.includes(r))
-          problems.push({
-            path: ['sources', i, 'resources', j],
-            message: `unknown resource "${r}" (run \`acsync resources\` for the list)`,
-          });
-      });
-    }
     const host = hostOf(s.url);
     const firstLabel = host?.split('.')[0]?.toLowerCase();
     const account = s.accountName.split('.')[0]!.toLowerCase();
-    if (host && !isLocalHost(host) && firstLabel !== account)
+    if (host && !isLoopbackHost(host) && firstLabel !== account)
       warnings.push(
         `${where({ path: ['sources', i, 'accountName'], message: '' }).replace(/: $/, '')}: ` +
           `account name "${s.accountName}" does not match the API URL's host ${host}; using the URL`,

@@ -1,9 +1,38 @@
 // The shape of acsync.yaml as zod schemas. Every object is strict: an unknown key is an error, because
 // a misspelt key silently ignored (say `shedule:`) is worse than a refusal.
 import { z } from 'zod';
+import { normaliseApiUrl } from '../api/url.ts';
 import { BASIC_INTERVALS } from '../core/contracts.ts';
+import { resolveResources } from '../extract/catalog.ts';
 import { cronProblem } from '../schedule/next-run.ts';
-import { DEFAULTS, isValidTimeZone, START_AT_PATTERN, TABLE_PREFIX_RULE } from './rules.ts';
+import { validateTablePrefix } from '../warehouse/naming.ts';
+import { DEFAULTS, isValidTimeZone, START_AT_PATTERN } from './rules.ts';
+
+/** A refinement that defers to another module's rule, which returns null or why the value is wrong. */
+function ruleOf(check: (value: string) => string | null) {
+  return (value: string, ctx: z.core.$RefinementCtx<string>) => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  };
+}
+
+function urlProblem(url: string): string | null {
+  try {
+    normaliseApiUrl(url);
+    return null;
+  } catch (err) {
+    return `${(err as Error).message.replace(/^url: /, '')} (copy the API URL from Settings > Developer)`;
+  }
+}
+
+function resourceProblem(name: string): string | null {
+  try {
+    resolveResources([name]);
+    return null;
+  } catch {
+    return `unknown resource "${name}" (run \`acsync resources\` for the list)`;
+  }
+}
 
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
 
@@ -40,18 +69,21 @@ export const scheduleSchema = z.discriminatedUnion('type', [basicSchedule, cronS
 export const sourceSchema = z.strictObject({
   name: nonEmpty,
   accountName: nonEmpty,
-  url: z.url({
-    protocol: /^https?$/,
-    error: 'expected the API URL from Settings > Developer, e.g. https://mycompany.api-us1.com',
-  }),
+  url: nonEmpty.superRefine(ruleOf(urlProblem)),
   apiKey: nonEmpty,
+  /** Used verbatim (no separator added); "" means no prefix. */
   tablePrefix: z
-    .string()
-    .regex(TABLE_PREFIX_RULE.pattern, { error: `expected ${TABLE_PREFIX_RULE.description}` }),
+    .string({ error: 'expected a table prefix such as ac_ ("" for none)' })
+    .superRefine(ruleOf(validateTablePrefix)),
   schedule: scheduleSchema.default({ type: 'manual' }),
   resources: z
     .union(
-      [z.literal('all'), z.array(nonEmpty).min(1, { error: 'list at least one resource, or write: all' })],
+      [
+        z.literal('all'),
+        z
+          .array(nonEmpty.superRefine(ruleOf(resourceProblem)))
+          .min(1, { error: 'list at least one resource, or write: all' }),
+      ],
       {
         error: 'expected "all" or a list of resource names',
       },

@@ -1,0 +1,59 @@
+// What most commands share: the --config option, loading it (warnings to stderr), list options, loggers,
+// and opening a source's warehouse view.
+import type { Command } from 'commander';
+import { type LoadedConfig, loadConfig } from '../config/load.ts';
+import { DEFAULTS } from '../config/rules.ts';
+import type { SourceConfig, WarehouseTarget } from '../core/contracts.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { redact } from '../core/secrets.ts';
+import { openWarehouse } from '../warehouse/index.ts';
+
+export function withConfigOption(cmd: Command): Command {
+  return cmd.option('-c, --config <path>', 'the config file', `./${DEFAULTS.configFile}`);
+}
+
+export function readConfig(path: string): LoadedConfig {
+  const config = loadConfig(path);
+  for (const w of config.warnings) process.stderr.write(`warning: ${redact(w)}\n`);
+  return config;
+}
+
+/** `a,b , c` → ['a', 'b', 'c']. */
+export function parseList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number ≥ 1, got "${value}"`);
+  return n;
+}
+
+export function cliLogger(): Logger {
+  return createLogger();
+}
+
+/** Opens the source's view of its destination, runs `fn`, always closes. */
+export async function withWarehouse<T>(
+  config: LoadedConfig,
+  source: SourceConfig,
+  fn: (target: WarehouseTarget) => Promise<T>,
+): Promise<T> {
+  const target = await openWarehouse(config.destinations[source.destination]!, source);
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
+  }
+}
+
+export function out(line = ''): void {
+  process.stdout.write(`${redact(line)}\n`);
+}
+
+export function err(line = ''): void {
+  process.stderr.write(`${redact(line)}\n`);
+}

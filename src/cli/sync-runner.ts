@@ -1,0 +1,96 @@
+// Runs one or more sources' syncs for `sync`, `run` and `demo`: progress while it runs, the summary after,
+// and the exit code. Sources run one after the other (they may share a DuckDB file and an account budget).
+import type { LoadedConfig } from '../config/load.ts';
+import type { RunResult, SourceConfig } from '../core/contracts.ts';
+import { describeError, exitCodeFor } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { runSync } from '../pipeline/sync.ts';
+import { err, out } from './context.ts';
+import { worstExitCode } from './exit.ts';
+import { createProgress, wantsLiveProgress } from './progress.ts';
+import { renderSummary, summaryJson } from './summary.ts';
+
+export interface SyncRequest {
+  resources?: string[];
+  fullRefresh?: boolean;
+  /** Print JSON summaries on stdout instead of tables. */
+  json?: boolean;
+  /** Print nothing on stdout (the daemon logs instead). */
+  quiet?: boolean;
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+/** One source's run. Resolves with the result, or rejects when it could not start (config, destination). */
+export async function syncOne(
+  config: LoadedConfig,
+  source: SourceConfig,
+  req: SyncRequest,
+): Promise<RunResult> {
+  const progress = createProgress({
+    live: !req.quiet && wantsLiveProgress(req.json ?? false),
+    logger: req.logger,
+    source: source.name,
+  });
+  let result: RunResult;
+  try {
+    result = await runSync({
+      source,
+      destination: config.destinations[source.destination]!,
+      resources: req.resources,
+      fullRefresh: req.fullRefresh,
+      logger: req.logger.child({ source: source.name }),
+      onProgress: (e) => progress.onProgress(e),
+      signal: req.signal,
+    });
+  } finally {
+    progress.stop();
+  }
+  if (!req.quiet) {
+    if (req.json) out(summaryJson(result));
+    else {
+      out(renderSummary(result));
+      out();
+    }
+  }
+  return result;
+}
+
+/** Runs sources in turn; a source that cannot start is reported and the next one still runs. */
+export async function syncMany(
+  config: LoadedConfig,
+  sources: SourceConfig[],
+  req: SyncRequest,
+): Promise<{ exitCode: number; results: RunResult[] }> {
+  const results: RunResult[] = [];
+  const codes: number[] = [];
+  for (const source of sources) {
+    if (req.signal?.aborted) break;
+    try {
+      const r = await syncOne(config, source, req);
+      results.push(r);
+      codes.push(r.exitCode);
+    } catch (e) {
+      if (sources.length === 1) throw e;
+      codes.push(exitCodeFor(e));
+      err(`acsync: ${source.name}: ${describeError(e)}`);
+    }
+  }
+  return { exitCode: worstExitCode(codes), results };
+}
+
+/** First Ctrl-C: stop gracefully (current batches commit with their state). Second: leave at once. */
+export function stopOnSignals(logger: Logger): AbortController {
+  const ctl = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (ctl.signal.aborted) {
+      logger.warn({ signal: sig }, 'second signal: exiting without waiting');
+      process.exit(130);
+    }
+    logger.warn({ signal: sig }, 'stopping: finishing the current batches and saving state (again to force)');
+    ctl.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return ctl;
+}
