@@ -1,6 +1,7 @@
 // The list of commands `acsync` offers, in the order --help shows them.
 import type { Command } from 'commander';
 import { register as check } from './check.ts';
+import { register as emulator } from './emulator.ts';
 import { register as history } from './history.ts';
 import { register as init } from './init.ts';
 import { register as reset } from './reset.ts';
@@ -10,4 +11,4 @@ import { register as sync } from './sync.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [init, check, sync, run, history, reset, resources];
+export const commands: RegisterCommand[] = [init, check, sync, run, history, reset, resources, emulator];

@@ -1,0 +1,459 @@
+// The /api/3 routes: list, read, sub-resources, sideloads and writes, as pure functions from a
+// parsed request to a status and a JSON body. HTTP concerns (auth, limits, faults) live in server.ts.
+
+import { BY_NAME, type CollectionDef, schemaUuid, uuidToId } from './catalog.ts';
+import { DAY, localMidnight, parseInstant } from './clock.ts';
+import { CONTACT_EMAIL_ID } from './fake.ts';
+import { emptyQuery, type ListQuery, list } from './query.ts';
+import type { ApiRecord, Json } from './shape.ts';
+import type { Collection, World } from './world.ts';
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+const MAX_LIMIT = 100;
+
+/** Sideload targets for `include=a.b`: the field b of an `a` record names a record of this collection. */
+const REFERENCES: Record<string, string> = {
+  tag: 'tags',
+  list: 'lists',
+  field: 'fields',
+  contact: 'contacts',
+  deal: 'deals',
+  account: 'accounts',
+  automation: 'automations',
+  stage: 'dealStages',
+  group: 'dealGroups',
+  owner: 'users',
+  user: 'users',
+  campaign: 'campaigns',
+  message: 'messages',
+};
+
+/** Deleting a record also deletes the records that cannot exist without it (beyond its children). */
+const CASCADES: Record<string, Array<[collection: string, field: string]>> = {
+  tags: [['contactTags', 'tag']],
+  lists: [
+    ['contactLists', 'list'],
+    ['campaignLists', 'listid'],
+  ],
+  fields: [['fieldValues', 'field']],
+};
+
+const notFound = (noun: string, id: string | number): ApiResponse => ({
+  status: 404,
+  body: { message: `No Result found for ${noun} with id ${id}` },
+});
+const NO_ROUTE: ApiResponse = { status: 404, body: { errors: [{ status: 404, title: 'Not Found' }] } };
+
+function nounOf(def: CollectionDef): string {
+  return def.noun ?? def.single[0].toUpperCase() + def.single.slice(1);
+}
+
+function intParam(v: string | null): number | undefined {
+  if (v === null || !/^-?\d+$/.test(v.trim())) return undefined;
+  return Number(v);
+}
+
+/** Builds the list query from the URL, honouring only what the collection documents. */
+export function parseQuery(def: CollectionDef, params: URLSearchParams): ListQuery {
+  const limitParam = intParam(params.get('limit'));
+  const limit = limitParam && limitParam > 0 ? Math.min(limitParam, MAX_LIMIT) : (def.defaultLimit ?? 20);
+  const q = emptyQuery(limit);
+  q.offset = Math.max(0, intParam(params.get('offset')) ?? 0);
+  let ordered = false;
+  for (const [name, raw] of params) {
+    const value = raw.trim();
+    const order = /^orders\[([^\]]+)\]$/.exec(name);
+    if (order) {
+      if (!ordered && (order[1] === 'id' ? def.orders?.includes('id') : def.orders?.includes(order[1]))) {
+        q.desc = value.toUpperCase() === 'DESC';
+        ordered = true;
+      }
+      continue;
+    }
+    const f = def.filters?.[name];
+    if (!f || value === '') continue; // unknown filters are ignored, as the real API does
+    switch (f.kind) {
+      case 'parent': {
+        const p = intParam(value);
+        q.parent = p ?? -1;
+        break;
+      }
+      case 'eq':
+        q.eq.push([f.field, value]);
+        break;
+      case 'idGreater': {
+        const v = intParam(value);
+        if (v !== undefined) q.minId = Math.max(q.minId, v + 1);
+        break;
+      }
+      case 'idLess': {
+        const v = intParam(value);
+        if (v !== undefined) q.maxId = Math.min(q.maxId, v - 1);
+        break;
+      }
+      case 'createdSince': {
+        const t = parseInstant(value);
+        if (t !== undefined)
+          q.created = [Math.max(q.created?.[0] ?? t, t), q.created?.[1] ?? Number.MAX_SAFE_INTEGER];
+        break;
+      }
+      case 'createdDate':
+      case 'updatedDate': {
+        // Date part only (conservative): "after D" keeps everything from D's local midnight on,
+        // "before D" everything up to the end of D.
+        const midnight = localMidnight(value);
+        if (midnight === undefined) break;
+        const key = f.kind === 'createdDate' ? 'created' : 'updated';
+        const cur = q[key] ?? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+        q[key] =
+          f.bound === 'after'
+            ? [Math.max(cur[0], midnight), cur[1]]
+            : [cur[0], Math.min(cur[1], midnight + DAY)];
+        break;
+      }
+    }
+  }
+  // ASC by id unless an honoured orders[...] says otherwise.
+  return q;
+}
+
+function metaFor(def: CollectionDef, total: number, q: ListQuery): Record<string, Json> | undefined {
+  if (def.meta) return def.meta(total, q.limit, q.offset);
+  if (def.total === 'none') return undefined;
+  return { total: def.total === 'number' ? total : String(total) };
+}
+
+export class Api {
+  constructor(readonly world: World) {}
+
+  private coll(name: string): Collection {
+    return this.world.get(name);
+  }
+
+  listBody(c: Collection, q: ListQuery, params: URLSearchParams): Record<string, unknown> {
+    const { ids, total } = list(c, q);
+    const records = ids.map((id) => c.get(id)!);
+    const body: Record<string, unknown> = {};
+    const def = c.def;
+    if (def.name === 'contacts') body.scoreValues = [];
+    if (def.name === 'fields') {
+      body.fieldOptions = this.childRecords('fieldOptions', ids);
+      body.fieldRels = this.childRecords('fieldRels', ids);
+    }
+    body[def.key] = records;
+    if (def.name === 'dealGroups') body.dealStages = this.childRecords('dealStages', ids);
+    const include = params.get('include');
+    if (include && def.name === 'contacts') this.sideload(c, ids, records, include, body);
+    const meta = metaFor(def, total, q);
+    if (meta) body.meta = meta;
+    return body;
+  }
+
+  private childRecords(collection: string, parents: number[]): ApiRecord[] {
+    const c = this.coll(collection);
+    return parents.flatMap((p) => c.childrenIds(p).map((id) => c.get(id)!));
+  }
+
+  /** `include=fieldValues,contactTags.tag,deals`: related rows as top-level arrays, id arrays on the parents. */
+  private sideload(
+    parent: Collection,
+    ids: number[],
+    records: ApiRecord[],
+    include: string,
+    body: Record<string, unknown>,
+  ): void {
+    for (const path of include.split(',').map((s) => s.trim())) {
+      const [name, nested] = path.split('.');
+      const child = parent.children.find((c) => c.def.name === name || c.def.key === name);
+      if (!child) continue;
+      const rows: ApiRecord[] = (body[child.def.key] as ApiRecord[] | undefined) ?? [];
+      const seen = new Set(rows.map((r) => r.id));
+      ids.forEach((pid, i) => {
+        const childIds = child.childrenIds(pid);
+        records[i] = { ...records[i], [name]: childIds.map(String) };
+        for (const cid of childIds) {
+          const r = child.get(cid)!;
+          if (!seen.has(r.id)) {
+            seen.add(r.id);
+            rows.push(r);
+          }
+        }
+      });
+      body[child.def.key] = rows;
+      const targetName = nested ? REFERENCES[nested] : undefined;
+      if (targetName) {
+        const target = this.coll(targetName);
+        const out: ApiRecord[] = (body[target.def.key] as ApiRecord[] | undefined) ?? [];
+        const have = new Set(out.map((r) => r.id));
+        for (const r of rows) {
+          const ref = Number(r[nested]);
+          if (!have.has(String(ref)) && target.exists(ref)) {
+            have.add(String(ref));
+            out.push(target.get(ref)!);
+          }
+        }
+        body[target.def.key] = out;
+      }
+    }
+    body[parent.def.key] = records;
+  }
+
+  /** GET /api/3/... */
+  get(segments: string[], params: URLSearchParams): ApiResponse {
+    if (segments.length === 2 && segments[0] === 'users' && segments[1] === 'me') {
+      return { status: 200, body: { user: this.coll('users').get(1) } };
+    }
+    // Custom object records live under their schema's UUID.
+    if (segments[0] === 'customObjects' && segments[1] === 'records' && segments.length >= 3) {
+      const schemaId = uuidToId(segments[2]);
+      const schemas = this.coll('customObjects/schemas');
+      if (schemaId === undefined || !schemas.exists(schemaId) || segments[2] !== schemaUuid(schemaId)) {
+        return {
+          status: 404,
+          body: { errors: [{ title: 'Schema not found', detail: `No schema with id ${segments[2]}` }] },
+        };
+      }
+      const records = this.coll('customObjects/records');
+      if (segments.length === 3) {
+        const q = parseQuery(records.def, params);
+        q.parent = schemaId;
+        return { status: 200, body: this.listBody(records, q, params) };
+      }
+      const rid = uuidToId(segments[3]);
+      const rec = rid === undefined ? undefined : records.get(rid);
+      if (segments.length === 4 && rec && rec.schemaId === segments[2])
+        return { status: 200, body: { record: rec } };
+      return {
+        status: 404,
+        body: { errors: [{ title: 'Record not found', detail: `No record with id ${segments[3]}` }] },
+      };
+    }
+    const { def, rest } = this.match(segments);
+    if (!def || def.sideloadOnly) return NO_ROUTE;
+    const c = this.coll(def.name);
+    if (rest.length === 0) return { status: 200, body: this.listBody(c, parseQuery(def, params), params) };
+    const id = intParam(rest[0]);
+    if (id === undefined) return NO_ROUTE;
+    if (rest.length === 1) return this.single(c, id);
+    if (rest.length === 2) {
+      const child = c.children.find((ch) => (ch.def.route ?? ch.def.name) === rest[1]);
+      if (!child) return NO_ROUTE;
+      if (!c.exists(id)) return notFound(nounOf(def), id);
+      const q = parseQuery(child.def, params);
+      q.parent = id;
+      return { status: 200, body: this.listBody(child, q, params) };
+    }
+    return NO_ROUTE;
+  }
+
+  /** The longest collection name that prefixes the path (`lists/exclusions` before `lists`). */
+  private match(segments: string[]): { def?: CollectionDef; rest: string[] } {
+    for (let n = Math.min(2, segments.length); n >= 1; n--) {
+      const def = BY_NAME.get(segments.slice(0, n).join('/'));
+      if (def) return { def, rest: segments.slice(n) };
+    }
+    return { rest: [] };
+  }
+
+  private single(c: Collection, id: number): ApiResponse {
+    const rec = c.get(id);
+    if (!rec) return notFound(nounOf(c.def), id);
+    if (c.def.name === 'contacts') {
+      const body: Record<string, unknown> = {};
+      const contact: ApiRecord = { ...rec };
+      for (const name of ['contactAutomations', 'contactLists', 'deals', 'fieldValues']) {
+        const child = this.coll(name);
+        const ids = child.childrenIds(id);
+        body[child.def.key] = ids.map((cid) => child.get(cid)!);
+        contact[name] = ids.map(String);
+      }
+      body.geoAddresses = [];
+      body.geoIps = [];
+      body.contact = contact;
+      return { status: 200, body };
+    }
+    if (c.def.name === 'fields') {
+      return {
+        status: 200,
+        body: {
+          fieldOptions: this.childRecords('fieldOptions', [id]),
+          fieldRels: this.childRecords('fieldRels', [id]),
+          field: rec,
+        },
+      };
+    }
+    if (c.def.name === 'dealGroups') {
+      return { status: 200, body: { dealGroup: rec, dealStages: this.childRecords('dealStages', [id]) } };
+    }
+    return { status: 200, body: { [c.def.single]: rec } };
+  }
+
+  // ───────────── writes ─────────────
+
+  write(method: string, segments: string[], payload: unknown, now: number): ApiResponse {
+    const { def, rest } = this.match(segments);
+    if (!def?.write) return NO_ROUTE;
+    const c = this.coll(def.name);
+    if (method === 'POST' && rest.length === 0) return this.create(c, payload, now);
+    const id = rest.length === 1 ? intParam(rest[0]) : undefined;
+    if (id === undefined) return NO_ROUTE;
+    if (method === 'PUT') return this.update(c, id, payload, now);
+    if (method === 'DELETE') {
+      if (!c.exists(id)) return notFound(nounOf(def), id);
+      this.remove(c, id);
+      return { status: 200, body: {} };
+    }
+    return NO_ROUTE;
+  }
+
+  private attributes(def: CollectionDef, payload: unknown): Record<string, unknown> | ApiResponse {
+    const attrs =
+      payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[def.single] : undefined;
+    if (!attrs || typeof attrs !== 'object' || Array.isArray(attrs)) {
+      return unprocessable(`The ${def.single} attribute was not provided`, 'field_missing', def.single);
+    }
+    return attrs as Record<string, unknown>;
+  }
+
+  private create(c: Collection, payload: unknown, now: number): ApiResponse {
+    const def = c.def;
+    const attrs = this.attributes(def, payload);
+    if (isResponse(attrs)) return attrs;
+    for (const f of def.write?.required ?? []) {
+      if (attrs[f] === undefined || attrs[f] === null || attrs[f] === '') {
+        return unprocessable(`The ${f} attribute was not provided`, 'field_missing', f);
+      }
+    }
+    const invalid = this.checkReferences(c, attrs);
+    if (invalid) return invalid;
+    if (def.name === 'contacts') {
+      const email = String(attrs.email).trim().toLowerCase();
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+        return unprocessable('Email address is not valid', 'email_invalid', 'email');
+      if (this.findContactByEmail(email) !== undefined) {
+        return unprocessable('Email address already exists in the system', 'duplicate', 'email');
+      }
+      attrs.email = email;
+    }
+    const id = c.nextId;
+    const base: ApiRecord = this.blank(c, id, now);
+    const rec = applyAttributes(base, attrs);
+    const parent = def.parentField ? Number(rec[def.parentField]) : 0;
+    alignParentRefs(c, rec, parent);
+    c.put(id, { rec, created: now, updated: now, parent });
+    return { status: 201, body: { [def.single]: rec } };
+  }
+
+  private update(c: Collection, id: number, payload: unknown, now: number): ApiResponse {
+    const def = c.def;
+    if (!c.exists(id)) return notFound(nounOf(def), id);
+    const attrs = this.attributes(def, payload);
+    if (isResponse(attrs)) return attrs;
+    const invalid = this.checkReferences(c, attrs);
+    if (invalid) return invalid;
+    const prior = c.overlay.get(id);
+    // A record the key could only see as a stub becomes a full record once written to.
+    const base = prior ? prior.rec : c.generateFull(id);
+    const created = prior ? prior.created : c.times(id).created;
+    const rec = applyAttributes(base, attrs);
+    restamp(c, rec, 'updated', now, id);
+    const parent = def.parentField ? Number(rec[def.parentField]) : c.parentId(id);
+    if (def.parentField) alignParentRefs(c, rec, parent);
+    c.put(id, { rec, created, updated: now, parent });
+    return { status: 200, body: { [def.single]: rec } };
+  }
+
+  /** A fresh record of collection c: generated defaults, both timestamps set to now. */
+  private blank(c: Collection, id: number, now: number): ApiRecord {
+    const rec = c.generateFull(id);
+    restamp(c, rec, 'created', now, id);
+    restamp(c, rec, 'updated', now, id);
+    return rec;
+  }
+
+  private checkReferences(c: Collection, attrs: Record<string, unknown>): ApiResponse | undefined {
+    const parentField = c.def.parentField;
+    if (parentField && attrs[parentField] !== undefined && c.parent) {
+      if (!c.parent.exists(Number(attrs[parentField]))) {
+        return unprocessable(
+          `No ${parentField} with id ${String(attrs[parentField])}`,
+          'field_invalid',
+          parentField,
+        );
+      }
+    }
+    for (const f of c.fields) {
+      if (f.ref && attrs[f.key] !== undefined && attrs[f.key] !== null) {
+        if (!this.coll(f.ref).exists(Number(attrs[f.key]))) {
+          return unprocessable(`No ${f.key} with id ${String(attrs[f.key])}`, 'field_invalid', f.key);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  findContactByEmail(email: string): number | undefined {
+    const contacts = this.coll('contacts');
+    for (const [id, e] of contacts.overlay) if (e && e.rec.email === email) return id;
+    const m = CONTACT_EMAIL_ID.exec(email);
+    if (m) {
+      const id = Number(m[1]);
+      if (id <= contacts.n && !contacts.overlay.has(id) && contacts.generate(id).email === email) return id;
+    }
+    return undefined;
+  }
+
+  remove(c: Collection, id: number): void {
+    if (!c.exists(id)) return;
+    c.put(id, null);
+    for (const child of c.children) for (const cid of child.childrenIds(id)) this.remove(child, cid);
+    for (const [name, field] of CASCADES[c.def.name] ?? []) {
+      const target = this.coll(name);
+      const spec = target.fields.find((f) => f.key === field)!;
+      for (let tid = 1; tid <= target.n; tid++) {
+        if (!target.overlay.has(tid) && String(spec.fn(target.context(tid))) === String(id))
+          target.put(tid, null);
+      }
+      for (const [tid, e] of [...target.overlay])
+        if (e && String(e.rec[field]) === String(id)) this.remove(target, tid);
+    }
+  }
+}
+
+function isResponse(x: unknown): x is ApiResponse {
+  return !!x && typeof x === 'object' && 'status' in x && 'body' in x && Object.keys(x).length === 2;
+}
+
+function unprocessable(title: string, code: string, attribute: string): ApiResponse {
+  return {
+    status: 422,
+    body: { errors: [{ title, detail: '', code, source: { pointer: `/data/attributes/${attribute}` } }] },
+  };
+}
+
+/** Copies the attributes the record has, keeping each field's JSON type (ids stay strings). */
+function applyAttributes(base: ApiRecord, attrs: Record<string, unknown>): ApiRecord {
+  const rec: ApiRecord = { ...base };
+  for (const [k, v] of Object.entries(attrs)) {
+    if (!(k in rec) || k === 'id' || k === 'links') continue;
+    const was = rec[k];
+    if (typeof was === 'string' && (typeof v === 'number' || typeof v === 'boolean')) rec[k] = String(v);
+    else if (typeof was === 'number' && typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)))
+      rec[k] = Number(v);
+    else rec[k] = v as Json;
+  }
+  return rec;
+}
+
+function alignParentRefs(c: Collection, rec: ApiRecord, parent: number): void {
+  for (const f of c.fields)
+    if (f.parentRef) rec[f.key] = typeof rec[f.key] === 'number' ? parent : String(parent);
+}
+
+function restamp(c: Collection, rec: ApiRecord, which: 'created' | 'updated', now: number, id: number): void {
+  for (const f of c.fields) if (f.stamp?.which === which) rec[f.key] = f.stamp.format(now, id);
+}

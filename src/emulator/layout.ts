@@ -1,0 +1,83 @@
+// Where generated records live: how many there are, which parent each child belongs to, and when it
+// was created and updated. All of it is arithmetic on the id, so a million contacts cost no memory.
+//
+// Children are spread over parents by a repeating pattern of per-parent counts (drawn from the seed),
+// so "which contact owns fieldValue j" and "which fieldValues does contact c own" are both O(1).
+//
+// Timestamps: every record owns a time slot; its `created` lies in the first half of the slot and its
+// `updated` in the second half, and a child's slot lies inside the second half of its parent's slot.
+// Hence created and updated times are non-decreasing in id within every collection, which is what lets
+// date filters find their start by binary search instead of scanning.
+import { unit } from './hash.ts';
+
+export interface Distribution {
+  /** Per-parent child counts, repeating every pattern.length parents. */
+  pattern: number[];
+  /** prefix[i] = sum of pattern[0..i). */
+  prefix: number[];
+  max: number;
+}
+
+export function makeDistribution(seed: number, salt: number, ratio: number): Distribution {
+  const length = ratio >= 1 ? 20 : ratio >= 0.2 ? 50 : 200;
+  const total = Math.max(1, Math.round(ratio * length));
+  const pattern = new Array<number>(length).fill(0);
+  for (let k = 0; k < total; k++) pattern[Math.floor(unit(seed, salt, k, 77) * length)]++;
+  const prefix = [0];
+  for (const n of pattern) prefix.push(prefix[prefix.length - 1] + n);
+  return { pattern, prefix, max: Math.max(1, ...pattern) };
+}
+
+/** Number of children of the first `parents` parents. */
+export function childCount(d: Distribution, parents: number): number {
+  const L = d.pattern.length;
+  return Math.floor(parents / L) * d.prefix[L] + d.prefix[parents % L];
+}
+
+/** The children of parent p as the id range [first, last] (empty when last < first). */
+export function childrenOf(d: Distribution, p: number): [number, number] {
+  const first = childCount(d, p - 1) + 1;
+  return [first, first + d.pattern[(p - 1) % d.pattern.length] - 1];
+}
+
+/** Parent id and slot index of child j. */
+export function parentOf(d: Distribution, j: number): { parent: number; slot: number } {
+  const L = d.pattern.length;
+  const per = d.prefix[L];
+  const block = Math.floor((j - 1) / per);
+  const rem = j - 1 - block * per;
+  // Small pattern: a linear scan is as fast as a binary search here.
+  let t = 0;
+  while (d.prefix[t + 1] <= rem) t++;
+  return { parent: block * L + t + 1, slot: rem - d.prefix[t] };
+}
+
+/** A time slot [from, to) in UTC ms. */
+export type Slot = [number, number];
+
+export function topSlot(span: Slot, count: number, id: number): Slot {
+  const step = (span[1] - span[0]) / Math.max(1, count);
+  return [span[0] + (id - 1) * step, span[0] + id * step];
+}
+
+export function childSlot(parent: Slot, d: Distribution, slot: number): Slot {
+  const half = (parent[1] - parent[0]) / 2;
+  const start = parent[0] + half;
+  return [start + (half * slot) / d.max, start + (half * (slot + 1)) / d.max];
+}
+
+const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+
+/** Created and updated instants inside a slot (jittered, whole seconds, monotonic across slots). */
+export function timesIn(
+  slot: Slot,
+  seed: number,
+  salt: number,
+  id: number,
+): { created: number; updated: number } {
+  const w = slot[1] - slot[0];
+  return {
+    created: wholeSecond(slot[0] + 0.5 * w * unit(seed, salt, id, 1)),
+    updated: wholeSecond(slot[0] + w * (0.5 + 0.49 * unit(seed, salt, id, 2))),
+  };
+}

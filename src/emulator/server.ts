@@ -1,0 +1,197 @@
+// HTTP in front of the API: account host check, auth, rate limit, emulated latency and faults,
+// and the response bytes (including the broken ones real clients must survive).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Api, type ApiResponse } from './api.ts';
+import { sequence } from './hash.ts';
+import type { ResolvedOptions } from './options.ts';
+import { TokenBucket } from './ratelimit.ts';
+import type { World } from './world.ts';
+
+export interface Stats {
+  requests: number;
+  rateLimited: number;
+  byStatus: Record<string, number>;
+}
+
+const LOGIN_PAGE =
+  '<!doctype html><html><head><title>Log in</title></head><body><form>Log in</form></body></html>';
+const MAX_BODY = 1 << 20;
+
+/** Host names that reach the account: loopback addresses, localhost, and ACCOUNT.localhost. */
+function hostAllowed(hostHeader: string | undefined, account: string): boolean {
+  if (!hostHeader) return false;
+  const host = hostHeader.startsWith('[')
+    ? hostHeader.slice(0, hostHeader.indexOf(']') + 1)
+    : hostHeader.split(':')[0];
+  const name = host.toLowerCase();
+  return (
+    name === 'localhost' ||
+    name === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) ||
+    name === `${account.toLowerCase()}.localhost`
+  );
+}
+
+export class EmulatorServer {
+  readonly server: Server;
+  readonly api: Api;
+  readonly stats: Stats = { requests: 0, rateLimited: 0, byStatus: {} };
+  private readonly bucket?: TokenBucket;
+  private readonly faultDraw: () => number;
+  private readonly latencyDraw: () => number;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    readonly world: World,
+    readonly opts: ResolvedOptions,
+  ) {
+    this.api = new Api(world);
+    if (opts.rateLimit > 0) this.bucket = new TokenBucket(opts.rateLimit);
+    this.faultDraw = sequence(opts.seed ^ 0xfa017);
+    this.latencyDraw = sequence(opts.seed ^ 0x1a7e);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        if (!res.headersSent) this.send(res, 500, { message: `emulator error: ${String(err)}` });
+        else res.destroy();
+      });
+    });
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  /** Destroys open connections so close() does not wait for idle keep-alive sockets. */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  private count(status: number | string): void {
+    this.stats.byStatus[String(status)] = (this.stats.byStatus[String(status)] ?? 0) + 1;
+  }
+
+  private send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+    mode: 'json' | 'empty' | 'truncated' | 'bare' = 'json',
+  ): void {
+    this.count(status);
+    let bytes = mode === 'empty' ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
+    if (mode === 'truncated') bytes = bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2)));
+    const h: Record<string, string | number> = { ...headers, 'Content-Length': bytes.length };
+    // Auth failures come back without a Content-Type, as clients have seen from the real service.
+    if (mode !== 'bare') h['Content-Type'] = 'application/json; charset=utf-8';
+    res.writeHead(status, h);
+    res.end(bytes);
+  }
+
+  private redirectToLogin(req: IncomingMessage, res: ServerResponse): void {
+    this.count(302);
+    const host = req.headers.host ?? `${this.opts.host}`;
+    res.writeHead(302, { Location: `http://${host}/login/`, 'Content-Length': 0 });
+    res.end();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.stats.requests++;
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    if (url.pathname.startsWith('/login')) {
+      this.count(200);
+      res.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Length': Buffer.byteLength(LOGIN_PAGE),
+      });
+      res.end(LOGIN_PAGE);
+      return;
+    }
+    // A host that is not this account, or a path outside the API, lands on the login page.
+    if (!hostAllowed(req.headers.host, this.opts.account) || !/^\/api\/3(\/|$)/.test(url.pathname)) {
+      req.resume();
+      this.redirectToLogin(req, res);
+      return;
+    }
+    const limitHeaders: Record<string, string> = {};
+    if (this.bucket) {
+      const t = this.bucket.take();
+      limitHeaders['RateLimit-Limit'] = String(this.opts.rateLimit);
+      if (!t.ok) {
+        this.stats.rateLimited++;
+        req.resume();
+        this.send(
+          res,
+          429,
+          { message: 'Too Many Requests' },
+          { ...limitHeaders, 'RateLimit-Remaining': '0', 'Retry-After': String(t.retryAfter) },
+        );
+        return;
+      }
+      limitHeaders['RateLimit-Remaining'] = String(t.remaining);
+    }
+    let body = '';
+    if (req.method === 'POST' || req.method === 'PUT') body = await readBody(req);
+    else req.resume();
+    const [lo, hi] = this.opts.latency;
+    if (hi > 0) await new Promise((r) => setTimeout(r, lo + this.latencyDraw() * (hi - lo)));
+
+    if (req.headers['api-token'] !== this.opts.apiKey) {
+      this.send(res, 403, { message: 'Forbidden' }, limitHeaders, 'bare');
+      return;
+    }
+    const fault = this.drawFault();
+    if (fault === 'reset') {
+      this.stats.byStatus.reset = (this.stats.byStatus.reset ?? 0) + 1;
+      req.socket.destroy();
+      return;
+    }
+    if (typeof fault === 'number') {
+      const body = fault === 403 ? { message: 'Forbidden' } : { message: 'Internal Server Error' };
+      this.send(res, fault, body, limitHeaders, fault === 403 ? 'bare' : 'json');
+      return;
+    }
+    const segments = url.pathname.split('/').filter(Boolean).slice(2).map(decodeURIComponent);
+    let out: ApiResponse;
+    if (req.method === 'GET') out = this.api.get(segments, url.searchParams);
+    else if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
+      let payload: unknown;
+      try {
+        payload = body === '' ? {} : JSON.parse(body);
+      } catch {
+        this.send(res, 400, { message: 'The request body is not valid JSON' }, limitHeaders);
+        return;
+      }
+      out = this.api.write(req.method, segments, payload, Date.now());
+    } else out = { status: 405, body: { message: 'Method Not Allowed' } };
+    const mode = fault === 'empty' ? 'empty' : fault === 'truncated' ? 'truncated' : 'json';
+    this.send(res, fault ? 200 : out.status, out.body, limitHeaders, mode);
+  }
+
+  /** One seeded draw per authenticated request decides its fault (or none). */
+  private drawFault(): number | 'empty' | 'truncated' | 'reset' | undefined {
+    if (this.opts.faults.length === 0) return undefined;
+    let u = this.faultDraw();
+    for (const f of this.opts.faults) {
+      if (u < f.probability) return f.kind;
+      u -= f.probability;
+    }
+    return undefined;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
