@@ -10,6 +10,8 @@ export type SqlParam = string | number | boolean | null;
 
 export interface Driver {
   readonly dialect: Dialect;
+  /** Whether `load` may write straight into a table whose column order differs from `columns`. */
+  readonly loadsByName: boolean;
   exec(sql: string, params?: SqlParam[]): Promise<void>;
   query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]>;
   /**

@@ -261,7 +261,7 @@ export class Target implements WarehouseTarget {
    */
   private async merge(table: string, info: TableInfo, fitted: FittedBatch, keys: string[]): Promise<number> {
     if (fitted.rows.length === 0) return 0;
-    if (info.empty) {
+    if (info.empty && this.driver.loadsByName) {
       await this.loadChunks(this.schema, table, fitted.columns, fitted.rows);
       await this.options.onStep?.('staged');
     } else {
@@ -271,8 +271,12 @@ export class Target implements WarehouseTarget {
       await this.driver.exec(`CREATE TEMP TABLE ${quoteIdent(stage)} (${cols})`);
       await this.loadChunks(null, stage, fitted.columns, fitted.rows);
       await this.options.onStep?.('staged');
-      const on = keys.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
-      await this.driver.exec(`DELETE FROM ${this.q(table)} AS t USING ${quoteIdent(stage)} AS s WHERE ${on}`);
+      if (!info.empty) {
+        const on = keys.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
+        await this.driver.exec(
+          `DELETE FROM ${this.q(table)} AS t USING ${quoteIdent(stage)} AS s WHERE ${on}`,
+        );
+      }
       const names = fitted.columns.map((c) => quoteIdent(c.name)).join(', ');
       await this.driver.exec(
         `INSERT INTO ${this.q(table)} (${names}) SELECT ${names} FROM ${quoteIdent(stage)}`,

@@ -23,10 +23,11 @@ interface Shared {
 const open = new Map<string, Promise<Shared>>();
 
 /** How long to keep retrying a file another process holds before calling it busy. */
-const LOCK_WAIT_MS = Number(process.env.ACSYNC_DUCKDB_LOCK_WAIT_MS ?? 5000);
+const lockWaitMs = () => Number(process.env.ACSYNC_DUCKDB_LOCK_WAIT_MS ?? 5000);
 
 async function createInstance(path: string): Promise<DuckDBInstance> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const waitMs = lockWaitMs();
+  const deadline = Date.now() + waitMs;
   for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
     try {
       return await DuckDBInstance.create(path);
@@ -41,7 +42,7 @@ async function createInstance(path: string): Promise<DuckDBInstance> {
       throw new DestinationUnreachableError(
         locked
           ? `DuckDB file ${path} is busy: another process${holder ? ` (PID ${holder})` : ''} has it open; ` +
-              `a DuckDB file can be written by one process at a time (waited ${LOCK_WAIT_MS} ms)`
+              `a DuckDB file can be written by one process at a time (waited ${waitMs} ms)`
           : `cannot open DuckDB file ${path}: ${message}`,
         { cause: err },
       );
@@ -97,6 +98,8 @@ const APPEND: Record<RudderType, Append> = {
 
 export class DuckDBDriver implements Driver {
   readonly dialect = DIALECTS.duckdb;
+  // The Appender fills every column of a table in order, so real tables are loaded through a temp stage.
+  readonly loadsByName = false;
   private closed = false;
 
   private constructor(

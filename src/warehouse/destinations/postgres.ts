@@ -58,6 +58,7 @@ function describeUrl(url: string): string {
 
 export class PostgresDriver implements Driver {
   readonly dialect = DIALECTS.postgres;
+  readonly loadsByName = true;
   private readonly mutex = new Mutex();
   private closed = false;
   private lostError: Error | null = null;
