@@ -569,7 +569,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'fields',
     key: 'fields',
     single: 'field',
-    size: { fixed: 6 },
+    size: { fixed: 30 },
     early: true,
     defaultLimit: 100,
     shape: `title=~title descript=null type=?text|dropdown|date|textarea isrequired=0 perstag=%perstag defval=null
