@@ -10,7 +10,24 @@ export function buildProgram(): Command {
     .description('Sync an ActiveCampaign account into a SQL warehouse, in the tables RudderStack wrote.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Start here:
+  $ acsync demo                      # everything end to end against a built-in emulator, < 1 minute
+  $ acsync init --url https://mycompany.api-us1.com
+  $ export AC_API_KEY=...            # Settings > Developer > API Access
+  $ acsync check                     # config, API key, destination
+  $ acsync sync                      # one run now (incremental after the first)
+  $ acsync run                       # keep syncing on each source's schedule
+  $ acsync history                   # past runs, events per resource
+
+Every command reads ./acsync.yaml unless given --config PATH; "acsync <command> --help" explains each.
+
+Exit codes: 0 success, 1 sync failed or partial, 2 bad usage or config, 3 the API refused the key or
+account, 4 destination unreachable.`,
+    );
   for (const register of commands) register(program);
   // Bare `acsync` teaches rather than doing nothing.
   program.action(() => program.help());

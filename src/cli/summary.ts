@@ -16,20 +16,16 @@ export function renderSummary(result: RunResult): string {
     `in ${formatDuration(result.durationMs)} (run ${result.runId})`;
   const table = renderTable(
     ['resource', 'table', 'events', 'rows written', 'status'],
-    result.resources.map((r) => [
-      r.name,
-      r.table,
-      r.events,
-      r.rowsWritten,
-      r.error ? `${MARK[r.status] ?? r.status}: ${r.error}` : (MARK[r.status] ?? r.status),
-    ]),
+    result.resources.map((r) => [r.name, r.table, r.events, r.rowsWritten, MARK[r.status] ?? r.status]),
   );
+  // Reasons go under the table, so one long message does not widen every row.
+  const reasons = result.resources.filter((r) => r.error).map((r) => `  ${r.name} (${r.status}): ${r.error}`);
   const skipped = result.resources.filter((r) => r.status === 'skipped').length;
   const notes = [
     skipped ? `${skipped} resource(s) skipped: not available to this account or plan (not an error).` : '',
     result.error ? `Stopped: ${result.error}` : '',
   ].filter(Boolean);
-  return redactDeep([head, table, ...notes].join('\n'));
+  return redactDeep([head, table, ...reasons, ...notes].join('\n'));
 }
 
 /** The `sync --json` line: the RunResult with every string scrubbed of secrets. */
