@@ -161,7 +161,8 @@ export class ApiClient {
           );
         case 'forbidden':
           // The real API raises 403 intermittently on valid keys; retry a few times once the key has worked.
-          if (this.keyWorked && forbidden < this.forbiddenRetries) {
+          // A key that never worked gets one second chance only (a rejected key should fail fast).
+          if (forbidden < (this.keyWorked ? this.forbiddenRetries : 1)) {
             forbidden++;
             attempt--;
             await this.backoff(forbidden);

@@ -138,13 +138,13 @@ describe('ApiClient', () => {
     c.close();
   });
 
-  it('does not retry a 403 on a key that never worked', async () => {
+  it('gives a 403 on a key that never worked one second chance only', async () => {
     const s = await serve([{ status: 403, body: '{"message":"Forbidden"}' }]);
     const c = client(s.url);
     const err = await c.get('lists').catch((e) => e);
     expect(err).toBeInstanceOf(ApiStatusError);
     expect(err.status).toBe(403);
-    expect(s.seen.length).toBe(1);
+    expect(s.seen.length).toBe(2);
     c.close();
   });
 
