@@ -146,11 +146,35 @@ export class Api {
     }
     body[def.key] = records;
     if (def.name === 'dealGroups') body.dealStages = this.childRecords('dealStages', ids);
+    if (def.name === 'activities') this.activitySideloads(records, body);
     const include = params.get('include');
     if (include && def.name === 'contacts') this.sideload(c, ids, records, include, body);
     const meta = metaFor(def, total, q);
     if (meta) body.meta = meta;
     return body;
+  }
+
+  /** /activities always sideloads the contacts it mentions and one recipient row per activity. */
+  private activitySideloads(records: ApiRecord[], body: Record<string, unknown>): void {
+    const contacts = this.coll('contacts');
+    const seen = new Set<number>();
+    const people: ApiRecord[] = [];
+    for (const r of records) {
+      const id = Number(r.subscriberid);
+      if (!seen.has(id) && contacts.exists(id)) {
+        seen.add(id);
+        people.push(contacts.get(id)!);
+      }
+    }
+    const recipients = records.map((r) => ({
+      reltype: 'Subscriber',
+      relid: r.subscriberid,
+      activityid: r.id,
+      recipient: { type: 'contact', id: r.subscriberid },
+    }));
+    const activities = body.activities;
+    delete body.activities;
+    Object.assign(body, { contacts: people, activityRecipients: recipients, activities });
   }
 
   private childRecords(collection: string, parents: number[]): ApiRecord[] {

@@ -134,7 +134,7 @@ export const CATALOG: CollectionDef[] = [
       field: (c) => String(fieldFor(c)),
       value: (c) =>
         u(c, 'fieldValues.value') < 0.1
-          ? null
+          ? ''
           : `${fieldFor(c) % 2 ? 'Option' : 'Value'} ${1 + Math.floor(u(c, 'fv') * 5)}`,
     },
     filters: {
@@ -285,15 +285,17 @@ export const CATALOG: CollectionDef[] = [
     noun: 'Deal',
     total: 'number',
     shape: `hash=~hex8 owner=@users contact=@^ organization=@accounts|null group=%group stage=%stage title=~title
-      description=~sentence percent=0 cdate=$c mdate=$u nextdate=null nexttaskid=null value=r:100-2000000
+      description=~sentence percent=0 cdate=$c mdate=$u nextdate=null nexttaskid=%nexttaskid value=r:100-2000000
       currency=usd winProbability=%winProbability winProbabilityMdate=$u status=?0|0|1|2 activitycount=r:0-60
       nextdealid=$id edate=$0d
       links=L:dealActivities,contact,contactDeals,group,nextTask,notes,account,customerAccount,organization,owner,scoreValues,stage,tasks,dealCustomFieldData
-      id=$id isDisabled=false nextTask=null account=@accounts|null customerAccount=@accounts|null`,
+      id=$id isDisabled=false nextTask=%nextTask account=@accounts customerAccount=@accounts`,
     custom: {
       stage: (c) => String(stageFor(c)),
       group: (c) => String(c.parentIn('dealStages', stageFor(c))),
-      winProbability: (c) => (u(c, 'deals.wp') < 0.3 ? null : Math.floor(u(c, 'deals.wp2') * 100)),
+      winProbability: (c) => Math.floor(u(c, 'deals.wp') * 100),
+      nexttaskid: (c) => nextTask(c) ?? null,
+      nextTask: (c) => nextTask(c) ?? '0',
     },
     filters: {
       ...dateFilters,
@@ -573,7 +575,7 @@ export const CATALOG: CollectionDef[] = [
     early: true,
     defaultLimit: 100,
     shape: `title=~title descript=null type=?text|dropdown|date|textarea isrequired=0 perstag=%perstag defval=null
-      show_in_list=0 rows=0 cols=0 visible=1 service='' ordernum=#id cdate=$c udate=$u options=%options
+      show_in_list=0 rows=0 cols=0 visible=1 service='' ordernum=$id cdate=$c udate=$u options=%options
       relations=%relations links=L:options,relations id=$id`,
     custom: {
       perstag: (c) => `FIELD_${c.id}`,
@@ -610,8 +612,8 @@ export const CATALOG: CollectionDef[] = [
     size: { fixed: 12 },
     early: true,
     shape: `type=?single|recurring|split userid=1 segmentid=0 bounceid=-1 realcid=0 sendid=0 threadid=0 seriesid=0
-      formid=0 basetemplateid=~hex40 basemessageid=0 addressid=0 source=web name=~title cdate=$c mdate=$u sdate=$u
-      ldate=$u send_amt=r:0-9000 total_amt=r:0-9000 opens=r:0-900 uniqueopens=r:0-900 linkclicks=r:0-90
+      formid=0 basetemplateid=~hex40 basemessageid=0 addressid=0 source=web name=~title cdate=$c mdate=$u sdate=null
+      ldate=null send_amt=r:0-9000 total_amt=r:0-9000 opens=r:0-900 uniqueopens=r:0-900 linkclicks=r:0-90
       uniquelinkclicks=r:0-90 subscriberclicks=r:0-90 forwards=0 uniqueforwards=0 hardbounces=r:0-9 softbounces=r:0-9
       unsubscribes=r:0-9 unsubreasons=0 updates=0 socialshares=0 replies=0 uniquereplies=0 status=?0|1|5 public=1
       mail_transfer=0 mail_send=0 mail_cleanup=0 mailer_log_file=0 tracklinks=all tracklinksanalytics=0 trackreads=1
@@ -836,7 +838,7 @@ export const CATALOG: CollectionDef[] = [
     single: 'savedResponse',
     size: { fixed: 3 },
     early: true,
-    shape: `title=~title subject=~title body=~sentence ldate=null last_sent_user_id=null cdate=$c mdate=$u
+    shape: `title=~title subject=~title body=~sentence ldate=null last_sent_user_id=null cdate=$c mdate=null
       links=L:user,savedResponseCategorySavedResponse id=$id`,
   },
   {
@@ -982,6 +984,11 @@ export function uuidToId(uuid: string): number | undefined {
 // A contact's field values cover distinct fields (slot k → field k+1, wrapping).
 function fieldFor(c: GenContext): number {
   return 1 + (c.slot % Math.max(1, c.sizeOf('fields')));
+}
+/** A deal's next task is its first generated task, if it has one. */
+function nextTask(c: GenContext): string | undefined {
+  const tasks = c.childrenIn('dealTasks', c.id);
+  return tasks.length > 0 ? String(tasks[0]) : undefined;
 }
 function stageFor(c: GenContext): number {
   return 1 + Math.floor(u(c, 'deals.stage') * Math.max(1, c.sizeOf('dealStages')));
