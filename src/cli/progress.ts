@@ -20,6 +20,7 @@ export function createProgress(opts: { live: boolean; logger: Logger; source: st
 }
 
 function logProgress(logger: Logger, source: string): ProgressReporter {
+  // The pipeline logs each resource's outcome itself; this adds the start and (at debug) each page.
   return {
     onProgress(e) {
       if (e.kind === 'resource-start')
@@ -29,19 +30,6 @@ function logProgress(logger: Logger, source: string): ProgressReporter {
           { source, resource: e.resource, events: e.events, rowsWritten: e.rowsWritten, pages: e.pages },
           'page',
         );
-      else {
-        const s = e.summary;
-        const fields = {
-          source,
-          resource: s.name,
-          table: s.table,
-          events: s.events,
-          rowsWritten: s.rowsWritten,
-          status: s.status,
-        };
-        if (s.status === 'failed') logger.error({ ...fields, error: s.error }, 'resource failed');
-        else logger.info(s.error ? { ...fields, reason: s.error } : fields, `resource ${s.status}`);
-      }
     },
     stop() {},
   };
