@@ -1,6 +1,6 @@
 // What most commands share: the --config option, loading it (warnings to stderr), list options, loggers,
 // and opening a source's warehouse view.
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
 import { DEFAULTS } from '../config/rules.ts';
 import type { SourceConfig, WarehouseTarget } from '../core/contracts.ts';
@@ -28,7 +28,8 @@ export function parseList(value: string): string[] {
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number ≥ 1, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
   return n;
 }
 

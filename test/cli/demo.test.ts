@@ -1,0 +1,56 @@
+// `acsync demo` exactly as a new user runs it (default account size), in a temp dir.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../support/env.ts';
+
+const dir = tempDir('demo');
+afterAll(() => dir.cleanup());
+
+describe('acsync demo', () => {
+  it('syncs, changes the account, syncs again, prints both summaries and leaves the files behind', async () => {
+    const res = await runCli(['demo', '--dir', 'out'], { cwd: dir.path });
+    expect(res.code, res.stderr.slice(-2000)).toBe(0);
+    const heads = [...res.stdout.matchAll(/^Demo: ok — ([\d,]+) events in .* \(run (\S+)\)$/gm)];
+    expect(heads).toHaveLength(2);
+    expect(heads[0]![2]).not.toBe(heads[1]![2]);
+    expect(res.stdout).toMatch(/with 3,000 contacts/);
+    expect(res.stdout).toMatch(/rate limit off: at 5 requests\/second/);
+    // First sync: everything; second: only what changed for contacts (the new one and the renamed one).
+    const [first, second] = res.stdout.split('3. Second sync');
+    expect(first).toMatch(/^contacts\s+ac_rudder_contacts\s+3,000\s+3,000\s+ok$/m);
+    const contacts = /^contacts\s+ac_rudder_contacts\s+([\d,]+)\s+([\d,]+)\s+ok$/m.exec(second!);
+    expect(contacts).not.toBeNull();
+    const written = Number(contacts![2]!.replace(/,/g, ''));
+    expect(written).toBeGreaterThanOrEqual(2);
+    expect(written).toBeLessThan(3000);
+    expect(res.stdout).toMatch(/acsync query --config out\/acsync\.yaml "SELECT/);
+
+    expect(existsSync(join(dir.path, 'out/acsync.yaml'))).toBe(true);
+    expect(existsSync(join(dir.path, 'out/warehouse.duckdb'))).toBe(true);
+    // The changes made between the syncs are in the warehouse.
+    const q = await runCli(
+      [
+        'query',
+        '--config',
+        'out/acsync.yaml',
+        '--json',
+        'SELECT first_name, last_name FROM ac_rudder_contacts WHERE id = 1',
+      ],
+      { cwd: dir.path },
+    );
+    expect(q.code).toBe(0);
+    expect(JSON.parse(q.stdout.trim())).toEqual([{ first_name: 'Renamed', last_name: 'ByTheDemo' }]);
+    const newOne = await runCli(
+      [
+        'query',
+        '--config',
+        'out/acsync.yaml',
+        '--json',
+        "SELECT count(*) AS n FROM ac_rudder_contacts WHERE first_name = 'Newly'",
+      ],
+      { cwd: dir.path },
+    );
+    expect(Number(JSON.parse(newOne.stdout.trim())[0].n)).toBe(1);
+  });
+});

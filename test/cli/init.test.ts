@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import { runCli, tempDir } from '../support/env.ts';
+
+const dir = tempDir('init');
+afterAll(() => dir.cleanup());
+const cli = (args: string[]) => runCli(args, { cwd: dir.path });
+
+describe('acsync init', () => {
+  it('writes a commented config from flags that loads as written, and refuses to overwrite it without --force', async () => {
+    const res = await cli([
+      'init',
+      '--url',
+      'https://mycompany.api-us1.com/api/3',
+      '--prefix',
+      'crm_',
+      '--config',
+      'a.yaml',
+    ]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/Wrote a\.yaml/);
+    expect(res.stdout).toMatch(/export AC_API_KEY=/);
+    const file = join(dir.path, 'a.yaml');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/apiKey: "\$\{AC_API_KEY\}"/);
+    expect(text).toMatch(/^# /m); // commented
+    const cfg = loadConfig(file, { env: { AC_API_KEY: 'key-for-init-test' } });
+    expect(cfg.warnings).toEqual([]);
+    expect(cfg.sources[0]).toMatchObject({
+      name: 'ActiveCampaign',
+      accountName: 'mycompany',
+      url: 'https://mycompany.api-us1.com/api/3',
+      tablePrefix: 'crm_',
+      schedule: { type: 'manual' },
+      resources: 'all',
+      requestsPerSecond: 5,
+    });
+    expect(cfg.destinations.warehouse).toEqual({
+      type: 'duckdb',
+      name: 'warehouse',
+      path: join(dir.path, 'warehouse.duckdb'),
+    });
+
+    const again = await cli(['init', '--url', 'https://other.api-us1.com', '--config', 'a.yaml']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/a\.yaml already exists; pass --force to overwrite it/);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    const forced = await cli(['init', '--url', 'https://other.api-us1.com', '--config', 'a.yaml', '--force']);
+    expect(forced.code).toBe(0);
+    expect(loadConfig(file, { env: { AC_API_KEY: 'k1234' } }).sources[0]!.accountName).toBe('other');
+  });
+
+  it('writes a PostgreSQL destination with --destination postgres', async () => {
+    const res = await cli([
+      'init',
+      '--account',
+      'acme',
+      '--api-key-env',
+      'ACME_KEY',
+      '--destination',
+      'postgres',
+      '--postgres-url',
+      'postgres://me@db.internal:5432/analytics',
+      '--config',
+      'pg.yaml',
+    ]);
+    expect(res.code).toBe(0);
+    const cfg = loadConfig(join(dir.path, 'pg.yaml'), { env: { ACME_KEY: 'k-acme-1' } });
+    expect(cfg.sources[0]).toMatchObject({
+      accountName: 'acme',
+      url: 'https://acme.api-us1.com',
+      apiKey: 'k-acme-1',
+    });
+    expect(cfg.destinations.warehouse).toEqual({
+      type: 'postgres',
+      name: 'warehouse',
+      url: 'postgres://me@db.internal:5432/analytics',
+    });
+  });
+
+  it('refuses bad answers with exit 2, writing nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /give the API URL \(--url .*\) or the account name/],
+      [
+        ['--url', 'https://x.api-us1.com', '--prefix', 'a b'],
+        /--prefix: table prefix "a b" may hold only letters/,
+      ],
+      [['--url', 'http://x.api-us1.com'], /must use https/],
+      [
+        ['--url', 'https://x.api-us1.com', '--destination', 'mysql'],
+        /--destination: expected duckdb or postgres/,
+      ],
+      [['--url', 'https://x.api-us1.com', '--destination', 'postgres'], /needs --postgres-url/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await cli(['init', '--config', 'never.yaml', ...args]);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr).toMatch(message);
+    }
+    expect(() => readFileSync(join(dir.path, 'never.yaml'))).toThrow();
+  });
+});
