@@ -157,21 +157,27 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
         totals.set(m.name, { events: 0, rows: 0, pages: 0 });
         opts.onProgress?.({ kind: 'resource-start', resource: m.name, table: target.tableFor(m.name) });
       }
-      const flush = async (b: PendingBatch) => {
-        if (!b.pending) return;
-        const { records, events, pages, state } = b.take();
+      // One write in flight per scan, overlapping with the next batch's requests; waiting for it before the
+      // next write keeps batches (and so their states) committed in order.
+      let writing: Promise<void> | null = null;
+      const settle = async () => {
+        const w = writing;
+        writing = null;
+        if (w) await w;
+      };
+      const write = async (b: PendingBatch, batch: ReturnType<PendingBatch['take']>) => {
         const res = await target.writeBatch({
           runId,
           resource: b.resource,
-          records,
+          records: batch.records,
           primaryKey: b.primaryKey,
           receivedAt: new Date(),
-          state,
+          state: batch.state,
         });
         const t = totals.get(b.resource)!;
-        t.events += events;
+        t.events += batch.events;
         t.rows += res.rowsWritten;
-        t.pages += pages;
+        t.pages += batch.pages;
         opts.onProgress?.({
           kind: 'page',
           resource: b.resource,
@@ -179,6 +185,13 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
           rowsWritten: t.rows,
           pages: t.pages,
         });
+      };
+      const flush = async (b: PendingBatch) => {
+        if (!b.pending) return;
+        await settle();
+        const w = write(b, b.take());
+        w.catch(() => {}); // observed by the next settle()
+        writing = w;
       };
       let outcome: Outcome = { status: 'success' };
       let fatalHere: Fatal | null = null;
@@ -199,6 +212,7 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
           if (page.done) completed = true;
           if (stopping && !page.done) break;
         }
+        await settle();
         if (!completed) {
           outcome = {
             status: 'failed',
@@ -212,6 +226,7 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
         let err = caught;
         try {
           for (const b of batches.values()) await flush(b);
+          await settle();
         } catch (flushErr) {
           if (flushErr instanceof DestinationUnreachableError) err = flushErr;
         }

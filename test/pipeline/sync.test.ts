@@ -60,7 +60,7 @@ async function expectTables(result: RunResult, previous: Map<string, Set<string>
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, contacts: 2000, rateLimit: 0, seed: 11 });
+  emulator = await startEmulator({ port: 0, contacts: 1000, rateLimit: 0, seed: 11 });
   dir = tempDir('pipeline-sync');
   dest = { type: 'duckdb', name: 'warehouse', path: `${dir.path}/w.duckdb` };
   source = sourceFor(emulator);
