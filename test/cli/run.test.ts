@@ -89,13 +89,19 @@ describe('acsync run', () => {
   });
 
   it('SIGTERM during a run: the run saves what it has and ends, then the daemon exits 0', async () => {
-    const slow = await startEmulator({ port: 0, contacts: 400, rateLimit: 0, seed: 3, latency: [40, 60] });
+    const slow = await startEmulator({ port: 0, contacts: 400, rateLimit: 0, seed: 3, latency: [200, 300] });
     try {
       f.config([{ name: 'Slow', url: slow.url, schedule: farSchedule(), resources: 'all' }], {
         file: 'slow.yaml',
       });
       const d = daemon(['--config', 'slow.yaml']);
       await d.waitFor((l) => l.msg === 'resource started' && l.source === 'Slow');
+      // While the run writes, the file is busy: another command waits a little, then says so (exit 4).
+      const busy = await f.cli(['history', '--config', 'slow.yaml'], { ACSYNC_DUCKDB_LOCK_WAIT_MS: '300' });
+      expect(busy.code).toBe(4);
+      expect(busy.stderr).toMatch(
+        /DuckDB file .*warehouse\.duckdb is busy: another process (\(PID \d+\) )?has it open/,
+      );
       const code = await d.stop();
       expect(code).toBe(0);
       expect(d.logs().some((l) => String(l.msg).startsWith('stopping'))).toBe(true);
