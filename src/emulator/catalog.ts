@@ -18,7 +18,12 @@ export type FilterSpec =
   | { kind: 'createdSince' }
   | { kind: 'idGreater' | 'idLess' };
 
-export type Size = { fixed: number } | { perContact: number } | { parent: string; ratio: number };
+/** How many records a collection has: fixed, a multiple of --contacts, or per parent record (exact = the
+ * same count for every parent, otherwise a seeded spread averaging `ratio`). */
+export type Size =
+  | { fixed: number }
+  | { perContact: number }
+  | { parent: string; ratio: number; exact?: boolean };
 
 export interface CollectionDef {
   name: string;
@@ -350,7 +355,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'dealCustomFieldData',
     key: 'dealCustomFieldData',
     single: 'dealCustomFieldDatum',
-    size: { parent: 'deals', ratio: 2 },
+    size: { parent: 'deals', ratio: 2, exact: true },
     parentField: 'dealId',
     total: 'none',
     shape: `id=$id dealCustomFieldMetumId=%meta dealId=#@^ customFieldId=%meta createdTimestamp=$cn
@@ -373,7 +378,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'dealStages',
     key: 'dealStages',
     single: 'dealStage',
-    size: { parent: 'dealGroups', ratio: 4 },
+    size: { parent: 'dealGroups', ratio: 4, exact: true },
     parentField: 'group',
     early: true,
     shape: `cardRegion1=title cardRegion2=next-action cardRegion3=show-avatar cardRegion4=contact-fullname-orgname
@@ -385,7 +390,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'dealGroupUsers',
     key: 'dealGroupUsers',
     single: 'dealGroupUser',
-    size: { parent: 'dealGroups', ratio: 2 },
+    size: { parent: 'dealGroups', ratio: 2, exact: true },
     parentField: 'dealGroup',
     early: true,
     shape: `dealGroup=@^ user=@users links=L:dealGroup,user id=$id`,
@@ -419,7 +424,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'tasktypeOutcomeRels',
     key: 'tasktypeOutcomeRels',
     single: 'tasktypeOutcomeRel',
-    size: { parent: 'dealTasktypes', ratio: 2 },
+    size: { parent: 'dealTasktypes', ratio: 2, exact: true },
     parentField: 'tasktype_id',
     early: true,
     shape: `tasktype_id=@^ outcome_id=@taskOutcomes display_order=r:0-3 created_by=0 created_utc_timestamp=$c
@@ -465,7 +470,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'accountCustomFieldData',
     key: 'accountCustomFieldData',
     single: 'accountCustomFieldDatum',
-    size: { parent: 'accounts', ratio: 2 },
+    size: { parent: 'accounts', ratio: 2, exact: true },
     parentField: 'accountId',
     total: 'none',
     shape: `id=$id accountCustomFieldMetumId=%meta accountId=#@^ customFieldId=%meta createdTimestamp=$cn
@@ -598,7 +603,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'fieldRels',
     key: 'fieldRels',
     single: 'fieldRel',
-    size: { parent: 'fields', ratio: 1 },
+    size: { parent: 'fields', ratio: 1, exact: true },
     parentField: 'field',
     early: true,
     sideloadOnly: true,
@@ -632,7 +637,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'links',
     key: 'links',
     single: 'link',
-    size: { parent: 'campaigns', ratio: 3 },
+    size: { parent: 'campaigns', ratio: 3, exact: true },
     parentField: 'campaignid',
     early: true,
     total: 'none',
@@ -643,7 +648,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'campaignLists',
     key: 'campaignLists',
     single: 'campaignList',
-    size: { parent: 'campaigns', ratio: 1 },
+    size: { parent: 'campaigns', ratio: 1, exact: true },
     parentField: 'campaignid',
     early: true,
     shape: `campaignid=@^ listid=@lists list_amt=r:0-9000 links=L:campaign,list id=$id campaign=@^ list=@lists`,
@@ -652,7 +657,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'campaignMessages',
     key: 'campaignMessages',
     single: 'campaignMessage',
-    size: { parent: 'campaigns', ratio: 1 },
+    size: { parent: 'campaigns', ratio: 1, exact: true },
     parentField: 'campaignid',
     early: true,
     shape: `campaignid=@^ messageid=@messages percentage=100 sourcesize=r:1000-90000 send_amt=r:0-9000 spamcheck_score=0
@@ -685,7 +690,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'automationBlocks',
     key: 'automationBlocks',
     single: 'automationBlock',
-    size: { parent: 'automations', ratio: 4 },
+    size: { parent: 'automations', ratio: 4, exact: true },
     parentField: 'seriesid',
     route: 'blocks',
     early: true,
@@ -697,7 +702,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'goals',
     key: 'goals',
     single: 'goal',
-    size: { parent: 'automations', ratio: 1 },
+    size: { parent: 'automations', ratio: 1, exact: true },
     parentField: 'seriesid',
     early: true,
     shape: `seriesid=@^ blockid=r:1-9 title=~title description='' cdate=$c mdate=$u links=L:automation id=$id`,
@@ -773,7 +778,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'groupLimits',
     key: 'groupLimits',
     single: 'groupLimit',
-    size: { parent: 'groups', ratio: 1 },
+    size: { parent: 'groups', ratio: 1, exact: true },
     parentField: 'groupid',
     early: true,
     shape: `groupid=@^ limitMail=0 limitMailType=month limitContact=0 limitList=0 limitCampaign=0
@@ -827,7 +832,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'conversionTriggers',
     key: 'conversionTriggers',
     single: 'conversionTrigger',
-    size: { parent: 'conversions', ratio: 1 },
+    size: { parent: 'conversions', ratio: 1, exact: true },
     parentField: 'conversionid',
     early: true,
     shape: `conversionid=@^ type=?page_visit|event url=~url cdate=$c udate=$u links=L:conversion id=$id`,
@@ -952,7 +957,7 @@ export const CATALOG: CollectionDef[] = [
     name: 'customObjects/records',
     key: 'records',
     single: 'record',
-    size: { parent: 'customObjects/schemas', ratio: 40 },
+    size: { parent: 'customObjects/schemas', ratio: 40, exact: true },
     parentField: 'schemaId',
     meta: customObjectsMeta,
     shape: `id=%uuid externalId=%external schemaId=%schema fields=%fields relationships=%rel createdTimestamp=$cz

@@ -13,13 +13,20 @@ export function saltOf(text: string): number {
 
 /** Mixes integers into one well-distributed unsigned 32-bit value (murmur3 finaliser per step). */
 export function mix(a: number, b: number, c = 0, d = 0): number {
+  // Unrolled: this runs for every generated field value.
   let h = (a ^ 0x9e3779b9) >>> 0;
-  for (const k of [b, c, d]) {
-    h = Math.imul(h ^ (k >>> 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
+  h = Math.imul(h ^ (b >>> 0), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h ^ (c >>> 0), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h ^ (d >>> 0), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 

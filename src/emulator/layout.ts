@@ -18,7 +18,11 @@ export interface Distribution {
   max: number;
 }
 
-export function makeDistribution(seed: number, salt: number, ratio: number): Distribution {
+export function makeDistribution(seed: number, salt: number, ratio: number, exact = false): Distribution {
+  if (exact) {
+    const n = Math.max(0, Math.round(ratio));
+    return { pattern: [n], prefix: [0, n], max: Math.max(1, n) };
+  }
   const length = ratio >= 1 ? 20 : ratio >= 0.2 ? 50 : 200;
   const total = Math.max(1, Math.round(ratio * length));
   const pattern = new Array<number>(length).fill(0);

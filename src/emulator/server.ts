@@ -77,11 +77,14 @@ export class EmulatorServer {
     body: unknown,
     headers: Record<string, string> = {},
     mode: 'json' | 'empty' | 'truncated' | 'bare' = 'json',
+    arrived?: number,
   ): void {
     this.count(status);
     let bytes = mode === 'empty' ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
     if (mode === 'truncated') bytes = bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2)));
     const h: Record<string, string | number> = { ...headers, 'Content-Length': bytes.length };
+    // Time from arrival to serialised body, excluding emulated latency (the benchmark reads it).
+    if (arrived !== undefined) h['Server-Timing'] = `app;dur=${(performance.now() - arrived).toFixed(3)}`;
     // Auth failures come back without a Content-Type, as clients have seen from the real service.
     if (mode !== 'bare') h['Content-Type'] = 'application/json; charset=utf-8';
     res.writeHead(status, h);
@@ -97,6 +100,7 @@ export class EmulatorServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.requests++;
+    const arrived = performance.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/login')) {
       this.count(200);
@@ -134,7 +138,12 @@ export class EmulatorServer {
     if (req.method === 'POST' || req.method === 'PUT') body = await readBody(req);
     else req.resume();
     const [lo, hi] = this.opts.latency;
-    if (hi > 0) await new Promise((r) => setTimeout(r, lo + this.latencyDraw() * (hi - lo)));
+    let delayed = 0;
+    if (hi > 0) {
+      const started = performance.now();
+      await new Promise((r) => setTimeout(r, lo + this.latencyDraw() * (hi - lo)));
+      delayed = performance.now() - started;
+    }
 
     if (req.headers['api-token'] !== this.opts.apiKey) {
       this.send(res, 403, { message: 'Forbidden' }, limitHeaders, 'bare');
@@ -165,7 +174,7 @@ export class EmulatorServer {
       out = this.api.write(req.method, segments, payload, Date.now());
     } else out = { status: 405, body: { message: 'Method Not Allowed' } };
     const mode = fault === 'empty' ? 'empty' : fault === 'truncated' ? 'truncated' : 'json';
-    this.send(res, fault ? 200 : out.status, out.body, limitHeaders, mode);
+    this.send(res, fault ? 200 : out.status, out.body, limitHeaders, mode, arrived + delayed);
   }
 
   /** One seeded draw per authenticated request decides its fault (or none). */

@@ -69,6 +69,10 @@ export class Collection {
     return this.dist ? parentOf(this.dist, id).parent : 0;
   }
 
+  private readonly sizeOf = (c: string) => this.world.get(c).n;
+  private readonly parentIn = (c: string, child: number) => this.world.get(c).parentId(child);
+  private readonly childrenIn = (c: string, p: number) => this.world.get(c).generatedChildren(p);
+
   context(id: number): GenContext {
     const { created, updated } = this.times(id);
     const where = this.dist ? parentOf(this.dist, id) : { parent: 0, slot: 0 };
@@ -80,9 +84,9 @@ export class Collection {
       created,
       updated,
       linkBase: `${this.world.baseUrl}/api/3/${this.def.name}`,
-      sizeOf: (c) => this.world.get(c).n,
-      parentIn: (c, child) => this.world.get(c).parentId(child),
-      childrenIn: (c, p) => this.world.get(c).generatedChildren(p),
+      sizeOf: this.sizeOf,
+      parentIn: this.parentIn,
+      childrenIn: this.childrenIn,
     };
   }
 
@@ -172,7 +176,7 @@ export class World {
         size(parent);
         c.parent = parent;
         parent.children.push(c);
-        c.dist = makeDistribution(seed, saltOf(`dist:${c.name}`), s.ratio);
+        c.dist = makeDistribution(seed, saltOf(`dist:${c.name}`), s.ratio, s.exact);
         c.n = childCount(c.dist, parent.n);
       }
       c.nextId = c.n + 1;
