@@ -33,8 +33,9 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
-export function cliLogger(): Logger {
-  return createLogger();
+/** On a terminal with live progress, only warnings and errors are logged (they would tear the bars). */
+export function cliLogger(opts: { live?: boolean } = {}): Logger {
+  return createLogger(opts.live ? { level: process.env.ACSYNC_LOG_LEVEL ?? 'warn' } : {});
 }
 
 /** Opens the source's view of its destination, runs `fn`, always closes. */

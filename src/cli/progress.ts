@@ -36,15 +36,16 @@ function logProgress(logger: Logger, source: string): ProgressReporter {
 }
 
 const WITH_TOTAL =
-  '{resource} |{bar}| {value}/{total} records · {pages} pages · {rate}/s · ETA {eta_formatted} {status}';
-const WITHOUT_TOTAL = '{resource} {value} records · {pages} pages · {rate}/s {status}';
+  '{resource} |{bar}| {value}/{total} records · {pages} pages · {rate}/s · ETA {eta_formatted}';
+const OVERALL = 'resources: {done} done of {started} started · {events} records{failed}';
+const WITHOUT_TOTAL = '{resource} {value} records · {pages} pages · {rate}/s';
 
 function terminalProgress(): ProgressReporter {
   const multi = new cliProgress.MultiBar(
     {
       stream: process.stderr,
       hideCursor: true,
-      clearOnComplete: false,
+      clearOnComplete: true,
       stopOnComplete: false,
       barsize: 20,
       format: WITHOUT_TOTAL,
@@ -53,35 +54,55 @@ function terminalProgress(): ProgressReporter {
     },
     cliProgress.Presets.shades_classic,
   );
-  const bars = new Map<string, { bar: cliProgress.SingleBar; started: number }>();
+  // One line for the whole run, then one line per resource in flight; finished resources leave the
+  // screen (the summary table lists them all), so even 70 resources fit a terminal.
+  const overall = multi.create(0, 0, { done: 0, started: 0, events: '0', failed: '' }, { format: OVERALL });
+  let done = 0;
+  let started = 0;
+  let events = 0;
+  let failed = 0;
+  const bars = new Map<string, { bar: cliProgress.SingleBar; started: number; events: number }>();
   const width = 24;
   const label = (r: string) => (r.length > width ? `${r.slice(0, width - 1)}…` : r.padEnd(width));
-  const rate = (events: number, started: number) => {
-    const s = (Date.now() - started) / 1000;
-    return s > 0.2 ? Math.round(events / s).toLocaleString('en-US') : '–';
+  const rate = (n: number, since: number) => {
+    const s = (Date.now() - since) / 1000;
+    return s > 0.2 ? Math.round(n / s).toLocaleString('en-US') : '–';
   };
+  const updateOverall = () =>
+    overall.update(0, {
+      done,
+      started,
+      events: events.toLocaleString('en-US'),
+      failed: failed ? ` · ${failed} failed` : '',
+    });
   return {
     onProgress(e) {
       if (e.kind === 'resource-start') {
+        started++;
         const payload = { resource: label(e.resource), pages: 0, rate: '–', status: '' };
         const bar = e.total
           ? multi.create(e.total, 0, payload, { format: WITH_TOTAL })
           : multi.create(0, 0, payload, { format: WITHOUT_TOTAL });
-        bars.set(e.resource, { bar, started: Date.now() });
+        bars.set(e.resource, { bar, started: Date.now(), events: 0 });
+        updateOverall();
       } else if (e.kind === 'page') {
         const b = bars.get(e.resource);
         if (!b) return;
+        events += e.events - b.events;
+        b.events = e.events;
         if (e.total && b.bar.getTotal() !== e.total) b.bar.setTotal(e.total);
         b.bar.update(e.events, { pages: e.pages, rate: rate(e.events, b.started) });
+        updateOverall();
       } else {
         const b = bars.get(e.resource);
-        if (!b) return;
-        const s = e.summary;
-        if (b.bar.getTotal() > 0) b.bar.setTotal(Math.max(s.events, 1));
-        b.bar.update(s.events, {
-          rate: rate(s.events, b.started),
-          status: s.status === 'success' ? '✓' : s.status === 'skipped' ? '(skipped)' : `✗ ${s.status}`,
-        });
+        done++;
+        if (e.summary.status === 'failed') failed++;
+        if (b) {
+          events += e.summary.events - b.events;
+          multi.remove(b.bar);
+          bars.delete(e.resource);
+        }
+        updateOverall();
       }
     },
     stop() {

@@ -192,12 +192,28 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
         message: `no destination named "${s.destination}" (defined: ${destinationNames.join(', ')})`,
       });
     const host = hostOf(s.url);
+    const local = host !== null && isLoopbackHost(host);
     const firstLabel = host?.split('.')[0]?.toLowerCase();
     const account = s.accountName.split('.')[0]!.toLowerCase();
-    if (host && !isLoopbackHost(host) && firstLabel !== account)
+    if (host && !local && firstLabel !== account)
       warnings.push(
-        `${where({ path: ['sources', i, 'accountName'], message: '' }).replace(/: $/, '')}: ` +
-          `account name "${s.accountName}" does not match the API URL's host ${host}; using the URL`,
+        where({
+          path: ['sources', i, 'accountName'],
+          message: `account name "${s.accountName}" does not match the API URL's host ${host}; using the URL`,
+        }),
+      );
+    // Unlimited is for the emulator: the real API answers 429 past 5 requests/second per account.
+    if (host && !local && s.requestsPerSecond === 0)
+      problems.push({
+        path: ['sources', i, 'requestsPerSecond'],
+        message: `0 (unlimited) is only for a loopback URL such as the emulator's; ${host} allows 5 requests/second per account`,
+      });
+    if (host && !local && s.requestsPerSecond > 5)
+      warnings.push(
+        where({
+          path: ['sources', i, 'requestsPerSecond'],
+          message: `ActiveCampaign allows 5 requests/second per account; ${s.requestsPerSecond} will be answered with 429s`,
+        }),
       );
   });
   if (problems.length > 0) fail(file, problems.map(where));

@@ -203,6 +203,28 @@ describe('loadConfig', () => {
     expect(loadConfig(write(full), { env: { AC_TEST_KEY: 'k123' } }).warnings).toEqual([]);
   });
 
+  it('allows requestsPerSecond 0 (unlimited) only on loopback, and warns above the account limit', () => {
+    const zero = GOOD.replace('tablePrefix: ac_', 'tablePrefix: ac_\n    requestsPerSecond: 0');
+    expect(problem(zero)).toMatch(
+      /acsync\.yaml:12:\d+: sources\[0\]\.requestsPerSecond: 0 \(unlimited\) is only for a loopback URL/,
+    );
+    const local = zero.replace('https://mycompany.api-us1.com', 'http://127.0.0.1:8080');
+    expect(loadConfig(write(local), { env: { AC_TEST_KEY: 'k123' } }).sources[0]!.requestsPerSecond).toBe(0);
+    const many = GOOD.replace('tablePrefix: ac_', 'tablePrefix: ac_\n    requestsPerSecond: 8');
+    expect(loadConfig(write(many), { env: { AC_TEST_KEY: 'k123' } }).warnings[0]).toMatch(
+      /sources\[0\]\.requestsPerSecond: ActiveCampaign allows 5 requests\/second per account; 8 will be answered with 429s/,
+    );
+  });
+
+  it('rejects a URL that is not https (except on loopback) or not a URL', () => {
+    expect(problem(GOOD.replace('https://mycompany', 'http://mycompany'))).toMatch(
+      /sources\[0\]\.url: .*must use https/,
+    );
+    expect(problem(GOOD.replace('https://mycompany.api-us1.com', 'mycompany'))).toMatch(
+      /sources\[0\]\.url: .*not a URL/,
+    );
+  });
+
   it('never puts the API key or a postgres password in a message', () => {
     const text = GOOD.replace('every: 1h', 'every: 7h').replace(
       /destinations:[\s\S]*?sources:/,

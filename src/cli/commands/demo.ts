@@ -10,6 +10,7 @@ import { ConfigError, SyncFailedError } from '../../core/errors.ts';
 import { startEmulator } from '../../emulator/index.ts';
 import { cliLogger, out, parsePositiveInt } from '../context.ts';
 import { worstExitCode } from '../exit.ts';
+import { wantsLiveProgress } from '../progress.ts';
 import { stopOnSignals, syncOne } from '../sync-runner.ts';
 
 const SOURCE = 'Demo';
@@ -81,7 +82,7 @@ Examples:
       mkdirSync(dir, { recursive: true });
       for (const f of ['warehouse.duckdb', 'warehouse.duckdb.wal']) rmSync(join(dir, f), { force: true });
 
-      const logger = cliLogger();
+      const logger = cliLogger({ live: wantsLiveProgress(false) });
       const ctl = stopOnSignals(logger);
       const emulator = await startEmulator({
         port: 0,

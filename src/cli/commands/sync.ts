@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { selectSources } from '../../config/load.ts';
 import { resolveResources } from '../../extract/catalog.ts';
 import { cliLogger, parseList, readConfig, withConfigOption } from '../context.ts';
+import { wantsLiveProgress } from '../progress.ts';
 import { stopOnSignals, syncMany } from '../sync-runner.ts';
 
 export function register(program: Command): void {
@@ -46,7 +47,7 @@ Examples:
         const config = readConfig(opts.config);
         const sources = selectSources(config, opts.source);
         if (opts.resources) resolveResources(opts.resources); // fail before anything starts
-        const logger = cliLogger();
+        const logger = cliLogger({ live: wantsLiveProgress(opts.json ?? false) });
         const ctl = stopOnSignals(logger);
         const { exitCode } = await syncMany(config, sources, {
           resources: opts.resources,
