@@ -202,7 +202,19 @@ export interface FittedBatch {
   discards: DiscardRow[];
 }
 
-/** Coerces every value to its column's type (the table's schema is the truth) and collects discards. */
+/**
+ * Rows produced lazily, one reused array at a time (drivers must not keep a row after the next is
+ * asked for), so a batch is never held twice in memory. `discards` and `count()` are complete once
+ * `rows` has been iterated; iterate it exactly once.
+ */
+export interface FittedStream {
+  columns: LoadColumn[];
+  rows: Iterable<ReadonlyArray<CellValue | null>>;
+  discards: DiscardRow[];
+  count(): number;
+}
+
+/** fitRowsStream, collected: for tests and small tables. */
 export function fitRows(
   batch: FlatBatch,
   schema: ReadonlyMap<string, RudderType>,
@@ -211,6 +223,21 @@ export function fitRows(
   tableName: string,
   maxRowBytes: number | null = null,
 ): FittedBatch {
+  const stream = fitRowsStream(batch, schema, overflow, rudder, tableName, maxRowBytes);
+  const rows: Array<Array<CellValue | null>> = [];
+  for (const row of stream.rows) rows.push(row.slice());
+  return { columns: stream.columns, rows, discards: stream.discards };
+}
+
+/** Coerces every value to its column's type (the table's schema is the truth) and collects discards. */
+export function fitRowsStream(
+  batch: FlatBatch,
+  schema: ReadonlyMap<string, RudderType>,
+  overflow: ReadonlySet<string>,
+  rudder: RudderValues,
+  tableName: string,
+  maxRowBytes: number | null = null,
+): FittedStream {
   const constants = constantCells(rudder).filter(([name]) => schema.has(name));
   const columns: LoadColumn[] = [{ name: 'id', type: schema.get('id')! }];
   const template: Array<CellValue | null> = [null];
@@ -232,82 +259,87 @@ export function fitRows(
   }
   while (template.length < columns.length) template.push(null);
   const idColumnType = schema.get('id')!;
-  const rows: Array<Array<CellValue | null>> = [];
   const discards: DiscardRow[] = [];
   // Row budget: tuple header, null bitmap and RudderStack's columns come first.
   const budget =
     maxRowBytes === null
       ? Number.POSITIVE_INFINITY
       : maxRowBytes - 32 - Math.ceil(columns.length / 8) - 8 * (columns.length - slotCount(slot)) - 256;
-  for (const flat of batch.rows) {
-    let used = 0;
-    const rowId = String(flat.id);
-    const id = fitId(flat.id, flat.idType, idColumnType);
-    if (id === null) {
-      discards.push({
-        tableName,
-        rowId,
-        columnName: 'id',
-        columnValue: rowId,
-        reason: `${discardReason(idColumnType, flat.idType)}; the record was not loaded`,
-      });
-      continue;
-    }
-    const row = template.slice();
-    row[0] = id;
-    for (let i = 0; i < flat.values.length; i++) {
-      const value = flat.values[i];
-      if (value === undefined) continue;
-      const name = batch.columns[i];
-      const at = slot[i];
-      const vt = flat.types[i];
-      if (at < 0) {
+  const width = columns.length;
+  const row: Array<CellValue | null> = new Array(width).fill(null);
+  let count = 0;
+  function* rows(): Generator<ReadonlyArray<CellValue | null>> {
+    for (const flat of batch.rows) {
+      let used = 0;
+      const rowId = String(flat.id);
+      const id = fitId(flat.id, flat.idType, idColumnType);
+      if (id === null) {
         discards.push({
           tableName,
           rowId,
-          columnName: name,
-          columnValue: String(value),
-          reason: overflow.has(name)
-            ? 'the table has reached the column limit of the warehouse'
-            : 'no such column',
+          columnName: 'id',
+          columnValue: rowId,
+          reason: `${discardReason(idColumnType, flat.idType)}; the record was not loaded`,
         });
         continue;
       }
-      const ct = columns[at].type;
-      let fitted: CellValue;
-      if (ct === COLUMN_TYPE_FOR[vt] && vt !== 'jsonText') fitted = value;
-      else {
-        const coerce = COERCE[ct][vt];
-        if (!coerce) {
+      for (let c = 0; c < width; c++) row[c] = template[c];
+      row[0] = id;
+      for (let i = 0; i < flat.values.length; i++) {
+        const value = flat.values[i];
+        if (value === undefined) continue;
+        const name = batch.columns[i];
+        const at = slot[i];
+        const vt = flat.types[i];
+        if (at < 0) {
           discards.push({
             tableName,
             rowId,
             columnName: name,
             columnValue: String(value),
-            reason: discardReason(ct, vt),
+            reason: overflow.has(name)
+              ? 'the table has reached the column limit of the warehouse'
+              : 'no such column',
           });
           continue;
         }
-        fitted = coerce(value);
-      }
-      if (budget !== Number.POSITIVE_INFINITY) {
-        used += inlineBytes(ct, fitted);
-        if (used > budget) {
-          discards.push({
-            tableName,
-            rowId,
-            columnName: name,
-            columnValue: String(value),
-            reason: ROW_TOO_BIG,
-          });
-          continue;
+        const ct = columns[at].type;
+        let fitted: CellValue;
+        if (ct === COLUMN_TYPE_FOR[vt] && vt !== 'jsonText') fitted = value;
+        else {
+          const coerce = COERCE[ct][vt];
+          if (!coerce) {
+            discards.push({
+              tableName,
+              rowId,
+              columnName: name,
+              columnValue: String(value),
+              reason: discardReason(ct, vt),
+            });
+            continue;
+          }
+          fitted = coerce(value);
         }
+        if (budget !== Number.POSITIVE_INFINITY) {
+          used += inlineBytes(ct, fitted);
+          if (used > budget) {
+            discards.push({
+              tableName,
+              rowId,
+              columnName: name,
+              columnValue: String(value),
+              reason: ROW_TOO_BIG,
+            });
+            continue;
+          }
+        }
+        row[at] = fitted;
       }
-      row[at] = fitted;
+      count++;
+      yield row;
     }
-    rows.push(row);
   }
-  return { columns, rows, discards };
+  return { columns, rows: rows(), discards, count: () => count };
 }
 
 const ROW_TOO_BIG = 'the row exceeds the row size limit of the warehouse (too many fields for one row)';

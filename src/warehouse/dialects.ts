@@ -25,6 +25,8 @@ export interface Dialect {
    * push a row past it go to rudder_discards. null = no such limit.
    */
   maxRowBytes: number | null;
+  /** Whether resource tables get an index on `id` (row stores, where delete-then-insert needs it). */
+  indexMergeKey: boolean;
   /** Whether one ALTER TABLE may add several columns (PostgreSQL yes, DuckDB no). */
   alterAddMany: boolean;
   /** Rudder type → column type for CREATE TABLE / ADD COLUMN. */
@@ -55,6 +57,7 @@ const postgres: Dialect = {
   maxColumns: 1600,
   maxRowBytes: 8160,
   alterAddMany: true,
+  indexMergeKey: true,
   types: {
     int: 'bigint',
     float: 'numeric',
@@ -77,6 +80,7 @@ const duckdb: Dialect = {
   maxColumns: null,
   maxRowBytes: null,
   alterAddMany: false,
+  indexMergeKey: false,
   types: {
     int: 'BIGINT',
     float: 'DOUBLE',
@@ -97,6 +101,7 @@ const snowflake: Dialect = {
   maxColumns: null,
   maxRowBytes: null,
   alterAddMany: true,
+  indexMergeKey: false,
   types: {
     int: 'number',
     float: 'double precision',
@@ -118,6 +123,7 @@ const bigquery: Dialect = {
   maxColumns: 10000,
   maxRowBytes: null,
   alterAddMany: true,
+  indexMergeKey: false,
   types: {
     int: 'INT64',
     float: 'FLOAT64',
@@ -144,6 +150,7 @@ const redshift: Dialect = {
   maxColumns: 1600,
   maxRowBytes: null,
   alterAddMany: true,
+  indexMergeKey: false,
   types: {
     int: 'bigint',
     float: 'double precision',
@@ -165,6 +172,7 @@ const clickhouse: Dialect = {
   maxColumns: 1000,
   maxRowBytes: null,
   alterAddMany: true,
+  indexMergeKey: false,
   types: {
     int: 'Int64',
     float: 'Float64',
@@ -191,6 +199,7 @@ const mssql: Dialect = {
   maxColumns: 1024,
   maxRowBytes: null,
   alterAddMany: true,
+  indexMergeKey: false,
   types: {
     int: 'bigint',
     float: 'decimal(28,10)',

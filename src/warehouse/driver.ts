@@ -12,17 +12,20 @@ export interface Driver {
   readonly dialect: Dialect;
   /** Whether `load` may write straight into a table whose column order differs from `columns`. */
   readonly loadsByName: boolean;
+  /** The schema as SQL, qualified as far as needed to be unambiguous (DuckDB: with the file's catalog). */
+  qualifySchema(schema: string): string;
   exec(sql: string, params?: SqlParam[]): Promise<void>;
   query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]>;
   /**
    * Bulk-loads rows into an existing table (`schema` null = a temp table), values already fitted to
    * `columns` types: int/float numbers (or digit strings), booleans, ISO datetimes, strings, JSON text.
+   * Rows may be one reused array: consume each before asking for the next.
    */
   load(
     schema: string | null,
     table: string,
     columns: readonly LoadColumn[],
-    rows: ReadonlyArray<ReadonlyArray<CellValue | null>>,
+    rows: Iterable<ReadonlyArray<CellValue | null>>,
   ): Promise<void>;
   /** Runs `fn` with exclusive use of the connection (a transaction spans several calls). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;

@@ -14,8 +14,8 @@ import { redact } from '../core/secrets.ts';
 import { VERSION } from '../core/version.ts';
 import {
   type DiscardRow,
-  type FittedBatch,
-  fitRows,
+  type FittedStream,
+  fitRowsStream,
   flattenBatch,
   type LoadColumn,
   planColumns,
@@ -38,17 +38,21 @@ export interface WarehouseOptions {
   jsonPaths?: string[];
   /** Written into context_source_type. */
   sourceType?: string;
-  /** Rows per bulk-load call inside one batch (bounds memory of the encoded payload). */
-  loadChunkRows?: number;
   /** Test seam: called at named points inside the batch transaction; throwing aborts the batch. */
   onStep?: (step: 'staged' | 'merged' | 'state') => void | Promise<void>;
 }
 
 interface TableInfo {
   columns: Map<string, RudderType>;
-  /** True while the table holds no row: the batch can load straight in, no merge needed. */
-  empty: boolean;
+  /**
+   * Keys of every row in the table, while the table was empty when this target first saw it (a first
+   * load): a batch whose keys are all new loads straight in, with no delete. null = unknown, merge.
+   */
+  knownKeys: Set<string> | null;
 }
+
+/** Beyond this many keys, a first load stops tracking them (memory stays bounded) and merges. */
+const KNOWN_KEYS_LIMIT = 2_000_000;
 
 const DISCARD_COLUMNS: LoadColumn[] = [
   { name: 'table_name', type: 'string' },
@@ -82,13 +86,15 @@ export class Target implements WarehouseTarget {
   }
 
   private q(table: string): string {
-    return `${quoteIdent(this.schema)}.${quoteIdent(table)}`;
+    return `${this.driver.qualifySchema(this.schema)}.${quoteIdent(table)}`;
   }
 
   /** Creates the schema and acsync's own tables. Safe to race with another process doing the same. */
   async init(): Promise<void> {
     const t = this.driver.dialect.types;
-    await this.retryDdl(() => this.driver.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`));
+    await this.retryDdl(() =>
+      this.driver.exec(`CREATE SCHEMA IF NOT EXISTS ${this.driver.qualifySchema(this.schema)}`),
+    );
     await this.retryDdl(() =>
       this.driver.exec(
         `CREATE TABLE IF NOT EXISTS ${this.q(STATE_TABLE)} (table_prefix ${t.string} NOT NULL, resource ${t.string} NOT NULL, ` +
@@ -171,7 +177,7 @@ export class Target implements WarehouseTarget {
         const info = await this.tableInfo(table);
         const plan = planColumns(flat, info?.columns ?? null, this.driver.dialect.maxColumns);
         const current = await this.addColumns(table, info, plan.add);
-        const fitted = fitRows(
+        const fitted = fitRowsStream(
           flat,
           current.columns,
           plan.overflow,
@@ -179,7 +185,13 @@ export class Target implements WarehouseTarget {
           table,
           this.driver.dialect.maxRowBytes,
         );
-        rowsWritten = await this.merge(table, current, fitted, ['id']);
+        rowsWritten = await this.merge(
+          table,
+          current,
+          fitted,
+          ['id'],
+          flat.rows.map((r) => String(r.id)),
+        );
         discards = fitted.discards;
       }
       await this.options.onStep?.('merged');
@@ -213,7 +225,8 @@ export class Target implements WarehouseTarget {
   private async tableInfo(table: string): Promise<TableInfo | null> {
     if (this.tables.has(table)) return this.tables.get(table)!;
     const rows = await this.driver.query(
-      'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ' +
+      'SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() ' +
+        'AND table_schema = $1 AND table_name = $2 ' +
         'ORDER BY ordinal_position',
       [this.schema, table],
     );
@@ -223,7 +236,8 @@ export class Target implements WarehouseTarget {
       for (const r of rows)
         columns.set(String(r.column_name), rudderTypeOf(this.driver.dialect, String(r.data_type)));
       const any = await this.driver.query(`SELECT 1 AS x FROM ${this.q(table)} LIMIT 1`);
-      info = { columns, empty: any.length === 0 };
+      info = { columns, knownKeys: any.length === 0 ? new Set() : null };
+      if (columns.has('id')) await this.indexKey(table);
     }
     this.tables.set(table, info);
     return info;
@@ -238,7 +252,8 @@ export class Target implements WarehouseTarget {
     const def = ([name, type]: [string, RudderType]) => `${quoteIdent(name)} ${d.types[type]}`;
     if (!info) {
       await this.driver.exec(`CREATE TABLE ${this.q(table)} (${add.map(def).join(', ')})`);
-      const created: TableInfo = { columns: new Map(add), empty: true };
+      const created: TableInfo = { columns: new Map(add), knownKeys: new Set() };
+      await this.indexKey(table);
       this.tables.set(table, created);
       return created;
     }
@@ -256,22 +271,43 @@ export class Target implements WarehouseTarget {
   }
 
   /**
-   * Replaces rows by key: delete-then-insert through a staging table (works without any index or key
-   * on the table, as on tables RudderStack created). An empty table is loaded straight in.
+   * Where the dialect wants it (PostgreSQL), an index on `id` keeps delete-then-insert merges from
+   * scanning the whole table each batch. Adopted tables get one too (RudderStack created none).
    */
-  private async merge(table: string, info: TableInfo, fitted: FittedBatch, keys: string[]): Promise<number> {
-    if (fitted.rows.length === 0) return 0;
-    if (info.empty && this.driver.loadsByName) {
-      await this.loadChunks(this.schema, table, fitted.columns, fitted.rows);
+  private async indexKey(table: string): Promise<void> {
+    if (!this.driver.dialect.indexMergeKey || table === DISCARDS_TABLE) return;
+    const index = `${table.slice(0, 40)}_${hash8(table)}_id_idx`;
+    await this.driver.exec(
+      `CREATE INDEX IF NOT EXISTS ${quoteIdent(index)} ON ${this.q(table)} (${quoteIdent('id')})`,
+    );
+  }
+
+  /**
+   * Replaces rows by key: delete-then-insert through a staging table (works without any index or key
+   * on the table, as on tables RudderStack created).
+   */
+  private async merge(
+    table: string,
+    info: TableInfo,
+    fitted: FittedStream,
+    keys: string[],
+    /** The batch's key values, when the table's keys are tracked (a first load). */
+    batchKeys?: string[],
+  ): Promise<number> {
+    // A first load skips the delete while every key in the batch is new to the table.
+    const known = info.knownKeys;
+    const fresh = known !== null && batchKeys !== undefined && !batchKeys.some((k) => known.has(k));
+    if (fresh && this.driver.loadsByName) {
+      await this.driver.load(this.schema, table, fitted.columns, fitted.rows);
       await this.options.onStep?.('staged');
     } else {
       const d = this.driver.dialect;
       const stage = `_acsync_stage_${++this.stageCounter}`;
       const cols = fitted.columns.map((c) => `${quoteIdent(c.name)} ${d.types[c.type]}`).join(', ');
       await this.driver.exec(`CREATE TEMP TABLE ${quoteIdent(stage)} (${cols})`);
-      await this.loadChunks(null, stage, fitted.columns, fitted.rows);
+      await this.driver.load(null, stage, fitted.columns, fitted.rows);
       await this.options.onStep?.('staged');
-      if (!info.empty) {
+      if (!fresh) {
         const on = keys.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
         await this.driver.exec(
           `DELETE FROM ${this.q(table)} AS t USING ${quoteIdent(stage)} AS s WHERE ${on}`,
@@ -283,24 +319,10 @@ export class Target implements WarehouseTarget {
       );
       await this.driver.exec(`DROP TABLE ${quoteIdent(stage)}`);
     }
-    info.empty = false;
-    return fitted.rows.length;
-  }
-
-  private async loadChunks(
-    schema: string | null,
-    table: string,
-    columns: LoadColumn[],
-    rows: Array<Array<CellValue | null>>,
-  ): Promise<void> {
-    const chunk = this.options.loadChunkRows ?? 20_000;
-    for (let i = 0; i < rows.length; i += chunk)
-      await this.driver.load(
-        schema,
-        table,
-        columns,
-        i === 0 && rows.length <= chunk ? rows : rows.slice(i, i + chunk),
-      );
+    if (known && batchKeys && known.size + batchKeys.length <= KNOWN_KEYS_LIMIT)
+      for (const k of batchKeys) known.add(k);
+    else info.knownKeys = null;
+    return fitted.count();
   }
 
   /** rudder_discards, shared with RudderStack's own when it exists; merged on (table, row, column). */
@@ -325,7 +347,8 @@ export class Target implements WarehouseTarget {
       name: c.name,
       type: current.columns.get(c.name) ?? c.type,
     }));
-    await this.merge(DISCARDS_TABLE, current, { columns, rows: [...unique.values()], discards: [] }, [
+    const rows = [...unique.values()];
+    await this.merge(DISCARDS_TABLE, current, { columns, rows, discards: [], count: () => rows.length }, [
       'table_name',
       'row_id',
       'column_name',
@@ -436,6 +459,12 @@ export class Target implements WarehouseTarget {
   close(): Promise<void> {
     return this.driver.close();
   }
+}
+
+function hash8(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 function toDate(v: unknown): Date | null {

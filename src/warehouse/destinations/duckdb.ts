@@ -13,6 +13,7 @@ import { DestinationUnreachableError } from '../../core/errors.ts';
 import type { LoadColumn } from '../batch.ts';
 import { DIALECTS, type RudderType } from '../dialects.ts';
 import { type Driver, Mutex, type SqlParam } from '../driver.ts';
+import { quoteIdent } from '../naming.ts';
 import type { CellValue } from '../types.ts';
 
 interface Shared {
@@ -106,17 +107,25 @@ export class DuckDBDriver implements Driver {
     private readonly path: string,
     private readonly shared: Shared,
     private readonly connection: DuckDBConnection,
+    private readonly catalog: string,
   ) {}
 
   static async open(path: string): Promise<DuckDBDriver> {
     const full = resolve(path);
     const shared = await acquire(full);
     try {
-      return new DuckDBDriver(full, shared, await shared.instance.connect());
+      const connection = await shared.instance.connect();
+      const reader = await connection.runAndReadAll('SELECT current_database() AS db');
+      return new DuckDBDriver(full, shared, connection, String(reader.getRowObjects()[0].db));
     } catch (err) {
       release(full, shared);
       throw new DestinationUnreachableError(`cannot connect to DuckDB file ${full}`, { cause: err });
     }
+  }
+
+  // A schema named like the file (bench.duckdb + schema "bench") is ambiguous unless the catalog is named.
+  qualifySchema(schema: string): string {
+    return `${quoteIdent(this.catalog)}.${quoteIdent(schema)}`;
   }
 
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
@@ -132,7 +141,7 @@ export class DuckDBDriver implements Driver {
     schema: string | null,
     table: string,
     columns: readonly LoadColumn[],
-    rows: ReadonlyArray<ReadonlyArray<CellValue | null>>,
+    rows: Iterable<ReadonlyArray<CellValue | null>>,
   ): Promise<void> {
     // A temp table lives in the `temp` catalog; the appender appends inside the open transaction.
     const appender = await this.connection.createAppender(

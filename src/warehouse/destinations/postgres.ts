@@ -27,7 +27,7 @@ function csvField(v: CellValue | null): string {
   return `"${s}"`;
 }
 
-function* csvChunks(rows: ReadonlyArray<ReadonlyArray<CellValue | null>>, width: number): Generator<string> {
+function* csvChunks(rows: Iterable<ReadonlyArray<CellValue | null>>, width: number): Generator<string> {
   let buf = '';
   for (const row of rows) {
     let line = '';
@@ -105,6 +105,10 @@ export class PostgresDriver implements Driver {
     return err;
   }
 
+  qualifySchema(schema: string): string {
+    return quoteIdent(schema);
+  }
+
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
     try {
       await this.client.query(sql, params);
@@ -125,7 +129,7 @@ export class PostgresDriver implements Driver {
     schema: string | null,
     table: string,
     columns: readonly LoadColumn[],
-    rows: ReadonlyArray<ReadonlyArray<CellValue | null>>,
+    rows: Iterable<ReadonlyArray<CellValue | null>>,
   ): Promise<void> {
     const target = schema === null ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`;
     const names = columns.map((c) => quoteIdent(c.name)).join(', ');
