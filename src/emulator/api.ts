@@ -363,13 +363,41 @@ export class Api {
       }
       attrs.email = email;
     }
+    const upsertBy = def.write?.upsertBy;
+    if (upsertBy && def.parentField) {
+      const existing = c
+        .childrenIds(Number(attrs[def.parentField]))
+        .find((cid) => String(c.get(cid)![upsertBy]) === String(attrs[upsertBy]));
+      if (existing !== undefined) {
+        const res = this.update(c, existing, payload, now);
+        return def.name === 'contactTags' ? { status: 201, body: res.body } : res;
+      }
+    }
     const id = c.nextId;
     const base: ApiRecord = this.blank(c, id, now);
     const rec = applyAttributes(base, attrs);
     const parent = def.parentField ? Number(rec[def.parentField]) : 0;
     alignParentRefs(c, rec, parent);
     c.put(id, { rec, created: now, updated: now, parent });
-    return { status: 201, body: { [def.single]: rec } };
+    const body: Record<string, unknown> = { [def.single]: rec };
+    // POST /contacts may carry the contact's custom field values too.
+    const values = attrs.fieldValues;
+    if (def.name === 'contacts' && Array.isArray(values)) {
+      const fieldValues = this.coll('fieldValues');
+      const made: ApiRecord[] = [];
+      for (const v of values as Array<Record<string, unknown>>) {
+        if (v?.field === undefined) continue;
+        const r = this.create(
+          fieldValues,
+          { fieldValue: { contact: id, field: v.field, value: v.value ?? '' } },
+          now,
+        );
+        if (r.status < 300) made.push((r.body as Record<string, ApiRecord>).fieldValue);
+      }
+      body.fieldValues = made;
+      body[def.single] = { ...rec, fieldValues: made.map((m) => m.id) };
+    }
+    return { status: 201, body };
   }
 
   private update(c: Collection, id: number, payload: unknown, now: number): ApiResponse {

@@ -48,8 +48,9 @@ export interface CollectionDef {
   orders?: string[];
   /** Model name in "No Result found for <noun> with id N". */
   noun?: string;
-  /** Writable collections and the attributes a create must carry. */
-  write?: { required: string[] };
+  /** Writable collections and the attributes a create must carry; `upsertBy`: a create naming the same
+   * parent and this field updates the existing record instead (one value per contact and field). */
+  write?: { required: string[]; upsertBy?: string };
   /** Not listable on its own (only sideloaded). */
   sideloadOnly?: boolean;
   /** Last touch on a generated record (e.g. permission stubs for deals). */
@@ -146,7 +147,7 @@ export const CATALOG: CollectionDef[] = [
       'filters[fieldid]': { kind: 'eq', field: 'field' },
       'filters[val]': { kind: 'eq', field: 'value' },
     },
-    write: { required: ['contact', 'field', 'value'] },
+    write: { required: ['contact', 'field', 'value'], upsertBy: 'field' },
   },
   {
     name: 'contactTags',
@@ -157,7 +158,7 @@ export const CATALOG: CollectionDef[] = [
     noun: 'ContactTag',
     shape: `contact=@^ tag=@tags cdate=$c created_timestamp=$cn updated_timestamp=$un created_by=null updated_by=null
       links=L:contact,tag id=$id`,
-    write: { required: ['contact', 'tag'] },
+    write: { required: ['contact', 'tag'], upsertBy: 'tag' },
   },
   {
     name: 'contactLists',
@@ -171,7 +172,7 @@ export const CATALOG: CollectionDef[] = [
       autosyncLog=null ip4_last=0 ip4Unsub=0 created_timestamp=$cn updated_timestamp=$un created_by=null updated_by=null
       unsubscribeAutomation=null links=L:automation,list,contact,form,autosyncLog,campaign,unsubscribeAutomation,message
       id=$id automation=null`,
-    write: { required: ['contact', 'list', 'status'] },
+    write: { required: ['contact', 'list', 'status'], upsertBy: 'list' },
   },
   {
     name: 'contactAutomations',

@@ -92,6 +92,37 @@ describe('writes', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('keeps one value per contact and field, and one tag row per contact and tag', async () => {
+    const created = await call(em, 'contacts', {
+      method: 'POST',
+      body: { contact: { email: 'with.fields@example.org', fieldValues: [{ field: '2', value: 'blue' }] } },
+    });
+    expect(created.status).toBe(201);
+    const [fv] = created.json.fieldValues;
+    expect(fv).toMatchObject({ contact: created.json.contact.id, field: '2', value: 'blue' });
+    expect(created.json.contact.fieldValues).toEqual([fv.id]);
+    const again = await call(em, 'fieldValues', {
+      method: 'POST',
+      body: { fieldValue: { contact: created.json.contact.id, field: 2, value: 'green' } },
+    });
+    expect(again.json.fieldValue.id).toBe(fv.id);
+    expect(again.json.fieldValue.value).toBe('green');
+    const listed = await call(em, `contacts/${created.json.contact.id}/fieldValues`);
+    expect(listed.json.fieldValues).toHaveLength(1);
+    const stored = [...em.records('contacts')].find((c) => c.id === created.json.contact.id)!;
+    expect(stored.fieldValues).toBeUndefined();
+    const t1 = await call(em, 'contactTags', {
+      method: 'POST',
+      body: { contactTag: { contact: '12', tag: '5' } },
+    });
+    const t2 = await call(em, 'contactTags', {
+      method: 'POST',
+      body: { contactTag: { contact: '12', tag: '5' } },
+    });
+    expect(t2.status).toBe(201);
+    expect(t2.json.contactTag.id).toBe(t1.json.contactTag.id);
+  });
+
   it('deletes records and what depends on them', async () => {
     const tagsOf9 = (await call(em, 'contacts/9/contactTags')).json.contactTags;
     const del = await call(em, 'contacts/9', { method: 'DELETE' });
@@ -99,7 +130,7 @@ describe('writes', () => {
     expect((await call(em, 'contacts/9')).status).toBe(404);
     const page = await call(em, 'contacts?limit=10');
     expect(page.json.contacts.map((c: { id: string }) => c.id)).not.toContain('9');
-    expect(page.json.meta.total).toBe('500'); // 500 generated + 1 created - 1 deleted
+    expect(page.json.meta.total).toBe('501'); // 500 generated + 2 created - 1 deleted
     const remaining = new Set([...em.records('contactTags')].map((t) => t.id));
     for (const t of tagsOf9) expect(remaining.has(t.id)).toBe(false);
     expect((await call(em, 'contacts/9', { method: 'DELETE' })).status).toBe(404);
