@@ -31,8 +31,12 @@ const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
  */
 export function parseTimestamp(s: string): string | null {
   // Cheap gate before the regex: most strings are not timestamps.
+  if (s.length < 10 || s.length > 48) return null;
+  // The year's dash must be where a 4-digit (or signed 4-digit) year puts it.
   const c0 = s.charCodeAt(0);
-  if (s.length < 10 || s.length > 48 || !((c0 >= 48 && c0 <= 57) || c0 === 43 || c0 === 45)) return null;
+  if (c0 >= 48 && c0 <= 57) {
+    if (s.charCodeAt(4) !== 45) return null;
+  } else if ((c0 !== 43 && c0 !== 45) || s.charCodeAt(5) !== 45) return null;
   const m = TIMESTAMP.exec(s);
   if (!m) return null;
   const year = +m[1];
