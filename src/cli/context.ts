@@ -6,7 +6,6 @@ import { DEFAULTS } from '../config/rules.ts';
 import type { SourceConfig, WarehouseTarget } from '../core/contracts.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
-import { openWarehouse } from '../warehouse/index.ts';
 
 export function withConfigOption(cmd: Command): Command {
   return cmd.option('-c, --config <path>', 'the config file', `./${DEFAULTS.configFile}`);
@@ -44,6 +43,8 @@ export async function withWarehouse<T>(
   source: SourceConfig,
   fn: (target: WarehouseTarget) => Promise<T>,
 ): Promise<T> {
+  // Loaded on use: most of the warehouse layer is not needed to parse a command line.
+  const { openWarehouse } = await import('../warehouse/index.ts');
   const target = await openWarehouse(config.destinations[source.destination]!, source);
   try {
     return await fn(target);

@@ -4,7 +4,6 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { RunResult, SourceConfig } from '../core/contracts.ts';
 import { describeError, exitCodeFor } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { runSync } from '../pipeline/sync.ts';
 import { err, out } from './context.ts';
 import { worstExitCode } from './exit.ts';
 import { createProgress, wantsLiveProgress } from './progress.ts';
@@ -32,6 +31,7 @@ export async function syncOne(
     logger: req.logger,
     source: source.name,
   });
+  const { runSync } = await import('../pipeline/sync.ts'); // loaded on use: keeps start-up short
   let result: RunResult;
   try {
     result = await runSync({

@@ -12,6 +12,7 @@ export interface SourceYaml {
   schedule?: string;
   resources?: string;
   destination?: string;
+  requestsPerSecond?: number;
   extra?: string;
 }
 
@@ -27,7 +28,7 @@ export function sourceYaml(s: SourceYaml, url: string): string {
     `    tablePrefix: ${s.tablePrefix ?? 'ac_'}`,
     `    schedule: ${s.schedule ?? '{ type: manual }'}`,
     `    resources: ${s.resources ?? '[contacts, tags, contact_tags]'}`,
-    '    requestsPerSecond: 0',
+    `    requestsPerSecond: ${s.requestsPerSecond ?? 0}`,
     ...(s.destination ? [`    destination: ${s.destination}`] : []),
     ...(s.extra ? [s.extra] : []),
   ].join('\n');

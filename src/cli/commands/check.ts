@@ -1,10 +1,8 @@
 // `acsync check`: is the config valid, does the API accept the key, can the destination be reached?
 // Checks everything it can and says what failed; the exit code is the most serious failure.
 import type { Command } from 'commander';
-import { verifyCredentials } from '../../api/verify.ts';
 import { displayPath, selectSources } from '../../config/load.ts';
 import { describeError, exitCodeFor } from '../../core/errors.ts';
-import { schemaFor } from '../../warehouse/index.ts';
 import { out, readConfig, withConfigOption, withWarehouse } from '../context.ts';
 import { worstExitCode } from '../exit.ts';
 
@@ -28,6 +26,8 @@ Examples:
     .action(async (opts: { config: string; source?: string }) => {
       const config = readConfig(opts.config);
       const sources = selectSources(config, opts.source);
+      const { verifyCredentials } = await import('../../api/verify.ts');
+      const { schemaFor } = await import('../../warehouse/index.ts');
       out(
         `config       ok    ${displayPath(config.file)}: ${config.sources.length} source(s), ${Object.keys(config.destinations).length} destination(s)`,
       );

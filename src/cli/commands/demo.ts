@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import { starterConfig } from '../../config/starter.ts';
 import { ConfigError, SyncFailedError } from '../../core/errors.ts';
-import { startEmulator } from '../../emulator/index.ts';
 import { cliLogger, out, parsePositiveInt } from '../context.ts';
 import { worstExitCode } from '../exit.ts';
 import { wantsLiveProgress } from '../progress.ts';
@@ -84,6 +83,7 @@ Examples:
 
       const logger = cliLogger({ live: wantsLiveProgress(false) });
       const ctl = stopOnSignals(logger);
+      const { startEmulator } = await import('../../emulator/index.ts');
       const emulator = await startEmulator({
         port: 0,
         contacts: opts.contacts,

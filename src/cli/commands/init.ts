@@ -7,7 +7,7 @@ import { normaliseApiUrl } from '../../api/url.ts';
 import { displayPath } from '../../config/load.ts';
 import { starterConfig } from '../../config/starter.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { validateTablePrefix } from '../../warehouse/index.ts';
+import { validateTablePrefix } from '../../warehouse/naming.ts';
 import { out, withConfigOption } from '../context.ts';
 
 interface InitFlags {

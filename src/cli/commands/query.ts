@@ -6,7 +6,6 @@ import type { DestinationConfig } from '../../core/contracts.ts';
 import { DestinationUnreachableError, describeError, SyncFailedError } from '../../core/errors.ts';
 import { redactDeep } from '../../core/secrets.ts';
 import type { Driver } from '../../warehouse/driver.ts';
-import { schemaFor } from '../../warehouse/index.ts';
 import { out, readConfig, withConfigOption } from '../context.ts';
 import { renderTable } from '../table.ts';
 
@@ -43,6 +42,7 @@ Examples:
       const config = readConfig(opts.config);
       const source = opts.source ? selectSources(config, opts.source)[0]! : config.sources[0]!;
       const dest = config.destinations[source.destination]!;
+      const { schemaFor } = await import('../../warehouse/index.ts');
       const schema = schemaFor(dest, source.name);
       let driver: Driver;
       try {
