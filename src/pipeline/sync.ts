@@ -29,7 +29,7 @@ import {
   type ResourceDef,
   resolveResources,
 } from '../extract/catalog.ts';
-import { discoverCustomObjects } from '../extract/custom-objects.ts';
+import { type Discovery, discoverCustomObjects } from '../extract/custom-objects.ts';
 import { planScans, runScan, type ScanPlan } from '../extract/scan.ts';
 import { openWarehouse } from '../warehouse/index.ts';
 import { type BatchLimits, DEFAULT_BATCH_LIMITS, PendingBatch } from './batcher.ts';
@@ -67,10 +67,20 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
     requestsPerSecond: source.requestsPerSecond,
     backoffBaseMs: tuning.backoffBaseMs,
   });
+  // Custom object schemas are found on the account (each becomes a resource); ask while the warehouse opens.
+  const wantsCustom = selection === 'all' || names.some(isCustomObjectRecordsName);
+  const discoveryCounter: RequestCounter = { requests: 0 };
+  const discovery: Promise<{ found?: Discovery; error?: unknown }> | null = wantsCustom
+    ? discoverCustomObjects(client, discoveryCounter).then(
+        (found) => ({ found }),
+        (error: unknown) => ({ error }),
+      )
+    : null;
   let target: WarehouseTarget;
   try {
     target = await openWarehouse(opts.destination, { name: source.name, tablePrefix: source.tablePrefix });
   } catch (err) {
+    await discovery;
     client.close();
     if (err instanceof AcsyncError) throw err;
     throw new DestinationUnreachableError(
@@ -82,30 +92,47 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
   const summaries = new Map<string, ResourceSummary>();
   const counters = new Map<string, RequestCounter>();
   let fatal: Fatal | null = null;
+  // History rows are written as each resource ends (not all at the end), so they overlap other scans' work.
+  const recorded = new Set<string>();
+  const finish = async (s: ResourceSummary) => {
+    summaries.set(s.name, s);
+    try {
+      await target.finishResource(runId, s.name, {
+        events: s.events,
+        rowsWritten: s.rowsWritten,
+        status: s.status,
+        error: s.error ?? null,
+        finishedAt: new Date(),
+      });
+      recorded.add(s.name);
+    } catch (err) {
+      if (err instanceof DestinationUnreachableError)
+        fatal ??= { exitCode: err.exitCode, message: describeError(err) };
+      else logger.error({ resource: s.name, err: describeError(err) }, 'could not record the run history');
+    }
+  };
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) stop.abort();
 
   try {
-    // Custom object schemas are found on the account; each becomes a resource of its own.
-    const wantsCustom = selection === 'all' || names.some(isCustomObjectRecordsName);
     const defs: ResourceDef[] = names
       .filter((n) => !isCustomObjectRecordsName(n))
       .map((n) => findResource(n)!);
     const missing: string[] = [];
-    if (wantsCustom) {
-      const counter: RequestCounter = { requests: 0 };
-      counters.set('custom_object_schemas', counter);
-      try {
-        const found = await discoverCustomObjects(client, counter);
+    if (discovery) {
+      counters.set('custom_object_schemas', discoveryCounter);
+      const { found, error } = await discovery;
+      if (found) {
         if (found.unavailable) logger.warn({ reason: found.unavailable }, 'custom objects are not available');
         const wanted = selection === 'all' ? null : new Set(names.filter(isCustomObjectRecordsName));
         for (const d of found.resources) if (!wanted || wanted.has(d.name)) defs.push(d);
         if (wanted) for (const n of wanted) if (!found.resources.some((d) => d.name === n)) missing.push(n);
-      } catch (err) {
-        if (err instanceof ApiRefusedError) fatal = { exitCode: err.exitCode, message: describeError(err) };
-        else logger.warn({ err: describeError(err) }, 'could not list custom object schemas');
+      } else {
+        if (error instanceof ApiRefusedError)
+          fatal = { exitCode: error.exitCode, message: describeError(error) };
+        else logger.warn({ err: describeError(error) }, 'could not list custom object schemas');
         if (selection !== 'all') missing.push(...names.filter(isCustomObjectRecordsName));
       }
     }
@@ -239,7 +266,7 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
         const t = totals.get(m.name)!;
         const s = summary(target, m.name, t.events, t.rows, outcome);
         s.requests = m === plan.members[0] ? counter.requests : 0;
-        summaries.set(m.name, s);
+        await finish(s);
         const log = { resource: m.name, events: s.events, rowsWritten: s.rowsWritten, requests: s.requests };
         if (s.status === 'skipped') logger.warn({ ...log, reason: s.error }, 'resource skipped');
         else if (s.status === 'failed') logger.error({ ...log, err: s.error }, 'resource failed');
@@ -305,27 +332,9 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
     }
 
     // ── history and summary ──
-    const finishedAt = new Date();
     const resources = allNames.map((n) => summaries.get(n)!);
-    for (const s of resources) {
-      try {
-        await target.finishResource(runId, s.name, {
-          events: s.events,
-          rowsWritten: s.rowsWritten,
-          status: s.status,
-          error: s.error ?? null,
-          finishedAt,
-        });
-      } catch (err) {
-        if (err instanceof DestinationUnreachableError)
-          fatal ??= { exitCode: err.exitCode, message: describeError(err) };
-        else logger.error({ resource: s.name, err: describeError(err) }, 'could not record the run history');
-      }
-    }
-    const discoveryCounter = counters.get('custom_object_schemas');
-    if (discoveryCounter && !defs.some((d) => d.name === 'custom_object_schemas')) {
-      logger.debug({ requests: discoveryCounter.requests }, 'custom object discovery');
-    }
+    for (const s of resources) if (!recorded.has(s.name)) await finish(s);
+    const finishedAt = new Date();
     const failed = resources.filter((s) => s.status === 'failed').length;
     const status: RunResult['status'] =
       fatal || (failed > 0 && failed === resources.length)
