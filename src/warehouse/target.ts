@@ -109,6 +109,12 @@ export class Target implements WarehouseTarget {
           `finished_at ${t.datetime}, status ${t.string} NOT NULL, error ${t.string}, PRIMARY KEY (run_id, resource))`,
       ),
     );
+    // Shared by every source in the schema: created here, outside any batch, so two sources' first
+    // discards cannot race to create it inside their transactions. An existing one (RudderStack's) is kept.
+    const discardColumns = DISCARD_COLUMNS.map((c) => `${quoteIdent(c.name)} ${t[c.type]}`).join(', ');
+    await this.retryDdl(() =>
+      this.driver.exec(`CREATE TABLE IF NOT EXISTS ${this.q(DISCARDS_TABLE)} (${discardColumns})`),
+    );
   }
 
   /** Concurrent CREATE ... IF NOT EXISTS can still collide in PostgreSQL's catalog; the loser retries. */

@@ -58,7 +58,12 @@ describe('DuckDB', () => {
     const rows = await driver.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'my_ac_account_2' ORDER BY table_name`,
     );
-    expect(rows.map((r) => r.table_name)).toEqual(['_acsync_runs', '_acsync_state', 'ac_rudder_contacts']);
+    expect(rows.map((r) => r.table_name)).toEqual([
+      '_acsync_runs',
+      '_acsync_state',
+      'ac_rudder_contacts',
+      'rudder_discards',
+    ]);
   });
 
   it('fails with exit code 4 and a clear message when another process holds the file', async () => {
@@ -153,7 +158,7 @@ describe('PostgreSQL', () => {
         t.writeBatch({
           runId: 'r',
           resource: 'contacts',
-          records: [contact(1, { score: 'x' })],
+          records: [contact(1, { score: 5 }), contact(2, { score: 'not a number' })],
           primaryKey: 'id',
           receivedAt: new Date(),
           state: {},
@@ -161,6 +166,16 @@ describe('PostgreSQL', () => {
       ),
     );
     for (const p of ['a_', 'b_', 'c_'])
-      expect(await h.rows(`SELECT id FROM ${h.schema}.${p}rudder_contacts`)).toEqual([{ id: '1' }]);
+      expect(await h.rows(`SELECT id FROM ${h.schema}.${p}rudder_contacts ORDER BY id`)).toEqual([
+        { id: '1' },
+        { id: '2' },
+      ]);
+    // Each source's first discard went into the one shared rudder_discards.
+    const discards = await h.rows(`SELECT table_name FROM ${h.schema}.rudder_discards ORDER BY table_name`);
+    expect(discards.map((d) => d.table_name)).toEqual([
+      'a_rudder_contacts',
+      'b_rudder_contacts',
+      'c_rudder_contacts',
+    ]);
   });
 });
