@@ -55,8 +55,13 @@ export function naiveUtc(ms: number): string {
 
 /** `2021-04-16T15:08:25.783751329Z`: UTC with nanoseconds (custom objects). */
 export function isoNanos(ms: number, salt: number): string {
-  const nanos = String(Math.floor(ms % 1000) * 1_000_000 + (salt % 1_000_000)).padStart(9, '0');
-  return `${wallClock(ms - (ms % 1000)).replace(' ', 'T')}.${nanos}Z`;
+  // Generated times are whole seconds: the sub-second digits come from the salt then.
+  const extra = (Math.imul(salt, 2654435761) >>> 0) % 1_000_000;
+  const frac =
+    ms % 1000
+      ? (ms % 1000) * 1_000_000 + extra
+      : (Math.imul(salt ^ 0x5bd1, 2246822519) >>> 0) % 1_000_000_000;
+  return `${wallClock(ms - (ms % 1000)).replace(' ', 'T')}.${String(frac).padStart(9, '0')}Z`;
 }
 
 /** The account-local calendar date (YYYY-MM-DD) of `ms`. */

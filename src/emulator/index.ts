@@ -4,10 +4,12 @@
 import { type EmulatorOptions, resolveOptions } from './options.ts';
 import { allRecords } from './query.ts';
 import { EmulatorServer, type Stats } from './server.ts';
+import type { TestModes } from './test-modes.ts';
 import { World } from './world.ts';
 
 export type { EmulatorOptions } from './options.ts';
 export { parseFaults, parseLatency } from './options.ts';
+export { HOSTILE_NAMES, splitTestFaults } from './test-modes.ts';
 
 export interface RunningEmulator {
   /** http://HOST:PORT (the API is under /api/3). */
@@ -20,6 +22,8 @@ export interface RunningEmulator {
   /** Every record of a collection as the API would list it now (for tests comparing a warehouse with the account). */
   records(collection: string): Iterable<Record<string, unknown>>;
   collections(): string[];
+  /** Test-mode controls (see test-modes.ts); inert unless a test mode was asked for. */
+  testModes: Pick<TestModes, 'revokeKey' | 'restoreKey'>;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -47,6 +51,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         emulator.dropConnections();
       }),
     stats: () => structuredClone(emulator.stats),
+    testModes: {
+      revokeKey: () => emulator.modes.revokeKey(),
+      restoreKey: () => emulator.modes.restoreKey(),
+    },
     records: (collection) => {
       const m = /^customObjects\/records\/(.+)$/.exec(collection);
       if (m) {

@@ -1,4 +1,5 @@
 // Emulator options, their defaults, and the parsers shared by the CLI and startEmulator().
+import { splitTestFaults, type TestModeOptions } from './test-modes.ts';
 
 export interface EmulatorOptions {
   /** 0 = any free port. */
@@ -18,6 +19,10 @@ export interface EmulatorOptions {
   latency?: [number, number];
   /** Same syntax as --faults, e.g. "500:0.02,503:0.01,empty:0.005,reset:0.002". */
   faults?: string;
+  /** Test mode (off by default): refuse the key after this many authenticated requests. */
+  revokeKeyAfter?: number;
+  /** Test mode (off by default): plant hostile records (see test-modes.ts). */
+  hostile?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -30,6 +35,7 @@ export interface ResolvedOptions {
   rateLimit: number;
   latency: [number, number];
   faults: Fault[];
+  testModes: TestModeOptions;
 }
 
 /** A fault kind: an HTTP status (5xx, 403, ...) or one of the broken-response kinds. */
@@ -94,6 +100,10 @@ export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     throw new Error(`latency: [${latency.join(', ')}] is not [min, max]`);
   const port = nonNegativeInt(o.port, 0, 'port');
   if (port > 65535) throw new Error(`port: ${port} is above 65535`);
+  const { base, modes } = splitTestFaults(o.faults);
+  if (o.revokeKeyAfter !== undefined)
+    modes.revokeKeyAfter = nonNegativeInt(o.revokeKeyAfter, 0, 'revoke-key-after');
+  if (o.hostile) modes.hostile = true;
   return {
     port,
     host: o.host ?? '127.0.0.1',
@@ -103,6 +113,7 @@ export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     apiKey: o.apiKey ?? 'emulator-key',
     rateLimit,
     latency,
-    faults: parseFaults(o.faults),
+    faults: parseFaults(base),
+    testModes: modes,
   };
 }

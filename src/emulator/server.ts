@@ -6,6 +6,7 @@ import { Api, type ApiResponse } from './api.ts';
 import { sequence } from './hash.ts';
 import type { ResolvedOptions } from './options.ts';
 import { TokenBucket } from './ratelimit.ts';
+import { TestModes } from './test-modes.ts';
 import type { World } from './world.ts';
 
 export interface Stats {
@@ -41,6 +42,8 @@ export class EmulatorServer {
   private readonly faultDraw: () => number;
   private readonly latencyDraw: () => number;
   private readonly sockets = new Set<Socket>();
+  /** Off unless options asked for them (see test-modes.ts). */
+  readonly modes: TestModes;
 
   constructor(
     readonly world: World,
@@ -50,12 +53,17 @@ export class EmulatorServer {
     if (opts.rateLimit > 0) this.bucket = new TokenBucket(opts.rateLimit);
     this.faultDraw = sequence(opts.seed ^ 0xfa017);
     this.latencyDraw = sequence(opts.seed ^ 0x1a7e);
+    this.modes = new TestModes(opts.testModes, opts.seed);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err) => {
         if (!res.headersSent) this.send(res, 500, { message: `emulator error: ${String(err)}` });
         else res.destroy();
       });
     });
+    // Keep idle connections open longer than clients' pools usually do (Node's default is 5 s), so a
+    // client reusing a pooled socket does not race the server closing it.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -134,6 +142,13 @@ export class EmulatorServer {
       }
       limitHeaders['RateLimit-Remaining'] = String(t.remaining);
     }
+    const storm = this.modes.before();
+    if (storm) {
+      this.stats.rateLimited++;
+      req.resume();
+      this.send(res, storm.status, storm.body, { ...limitHeaders, ...storm.headers });
+      return;
+    }
     let body = '';
     if (req.method === 'POST' || req.method === 'PUT') body = await readBody(req);
     else req.resume();
@@ -145,10 +160,11 @@ export class EmulatorServer {
       delayed = performance.now() - started;
     }
 
-    if (req.headers['api-token'] !== this.opts.apiKey) {
+    if (req.headers['api-token'] !== this.opts.apiKey || this.modes.keyRefused()) {
       this.send(res, 403, { message: 'Forbidden' }, limitHeaders, 'bare');
       return;
     }
+    await this.modes.delay();
     const fault = this.drawFault();
     if (fault === 'reset') {
       this.stats.byStatus.reset = (this.stats.byStatus.reset ?? 0) + 1;
@@ -162,8 +178,10 @@ export class EmulatorServer {
     }
     const segments = url.pathname.split('/').filter(Boolean).slice(2).map(decodeURIComponent);
     let out: ApiResponse;
-    if (req.method === 'GET') out = this.api.get(segments, url.searchParams);
-    else if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
+    if (req.method === 'GET') {
+      out = this.api.get(segments, url.searchParams);
+      out = { status: out.status, body: this.modes.plant(segments, out.status, out.body) };
+    } else if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
       let payload: unknown;
       try {
         payload = body === '' ? {} : JSON.parse(body);
