@@ -78,7 +78,8 @@ export class ApiClient {
     this.apiKey = opts.apiKey;
     this.root = apiRoot(normaliseApiUrl(opts.url));
     this.budget = budgetFor(this.root.origin + this.root.pathname, opts.requestsPerSecond);
-    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    // ACSYNC_HTTP_TIMEOUT_MS lets tests hold answers beyond the timeout without waiting a minute.
+    this.timeoutMs = opts.timeoutMs ?? (Number(process.env.ACSYNC_HTTP_TIMEOUT_MS) || 60_000);
     this.maxAttempts = opts.maxAttempts ?? 8;
     this.forbiddenRetries = opts.forbiddenRetries ?? 3;
     this.backoffBaseMs = opts.backoffBaseMs ?? 500;

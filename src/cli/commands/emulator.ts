@@ -13,6 +13,8 @@ interface Flags {
   rateLimit: string;
   latency?: string;
   faults?: string;
+  revokeKeyAfter?: string;
+  hostile?: boolean;
 }
 
 function integer(value: string, flag: string): number {
@@ -42,8 +44,11 @@ export function register(program: Command): void {
     .option('--latency <ms>', 'added delay per request in ms, MS or MIN-MAX')
     .option(
       '--faults <spec>',
-      'fault probabilities, e.g. 500:0.02,503:0.01,403:0.002,empty:0.005,truncated:0.005,reset:0.002',
+      'fault probabilities, e.g. 500:0.02,503:0.01,403:0.002,empty:0.005,truncated:0.005,reset:0.002; ' +
+        'test modes (off by default): storm429:P[:SECONDS], slow:MS:P',
     )
+    .option('--revoke-key-after <n>', 'test mode: refuse the key after N authenticated requests')
+    .option('--hostile', 'test mode: plant hostile records in tags and notes (see README)')
     .action(async (flags: Flags) => {
       let latency: [number, number];
       try {
@@ -61,6 +66,11 @@ export function register(program: Command): void {
         rateLimit: number(flags.rateLimit, '--rate-limit'),
         latency,
         faults: flags.faults,
+        revokeKeyAfter:
+          flags.revokeKeyAfter === undefined
+            ? undefined
+            : integer(flags.revokeKeyAfter, '--revoke-key-after'),
+        hostile: flags.hostile,
       };
       let emulator: Awaited<ReturnType<typeof startEmulator>>;
       try {
@@ -68,7 +78,7 @@ export function register(program: Command): void {
       } catch (err) {
         const message = (err as Error).message;
         // Option errors are usage errors; anything else (port in use) is reported as is.
-        if (/^(--|port|seed|contacts|account|latency|rate limit)/.test(message))
+        if (/^(--|port|seed|contacts|account|latency|rate limit|revoke-key-after)/.test(message))
           throw new ConfigError(message);
         throw err;
       }

@@ -1,0 +1,320 @@
+// Shared plumbing for the proof suites (crash, fault, bad input, secrecy): sizes (reduced for `npm test`,
+// full under ACSYNC_STRESS=full), destinations, config files, the real `acsync` binary as a child process,
+// and what a warehouse holds, reduced to per-table fingerprints two syncs can be compared by.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
+import type { RunningEmulator } from '../../src/emulator/index.ts';
+import { BIN, POSTGRES_URL, PROJECT_ROOT } from '../support/env.ts';
+
+export const FULL = process.env.ACSYNC_STRESS === 'full';
+
+/** Suite sizes: the full ones run by `npm run test:stress`, the reduced ones inside `npm test`. */
+export const SIZES = FULL
+  ? { crashContacts: 50_000, kills: 20, faultContacts: 20_000, badInputContacts: 2_000 }
+  : { crashContacts: 1_000, kills: 5, faultContacts: 1_000, badInputContacts: 300 };
+
+export const SOURCE_NAME = 'Proof Source';
+export const PREFIX = 'ac_';
+
+/** RudderStack columns whose values belong to one run, not to the record: left out of fingerprints. */
+export const RUN_COLUMNS = new Set([
+  'received_at',
+  'uuid_ts',
+  'context_sources_job_id',
+  'context_sources_job_run_id',
+  'context_sources_task_run_id',
+]);
+
+export type Dest =
+  | { type: 'duckdb'; path: string; schema?: string }
+  | { type: 'postgres'; url: string; schema: string };
+
+export function destYaml(d: Dest): string[] {
+  return d.type === 'duckdb'
+    ? [
+        '    type: duckdb',
+        `    path: ${JSON.stringify(d.path)}`,
+        ...(d.schema ? [`    schema: ${d.schema}`] : []),
+      ]
+    : ['    type: postgres', `    url: ${JSON.stringify(d.url)}`, `    schema: ${d.schema}`];
+}
+
+export interface ConfigOptions {
+  url: string;
+  apiKey: string;
+  resources?: string[];
+  requestsPerSecond?: number;
+}
+
+/** Writes an acsync.yaml for one source and one destination; returns its path. */
+export function writeConfig(file: string, dest: Dest, o: ConfigOptions): string {
+  mkdirSync(dirname(file), { recursive: true });
+  const lines = [
+    'destinations:',
+    '  warehouse:',
+    ...destYaml(dest),
+    'sources:',
+    `  - name: ${JSON.stringify(SOURCE_NAME)}`,
+    '    accountName: emulator',
+    `    url: ${JSON.stringify(o.url)}`,
+    `    apiKey: ${JSON.stringify(o.apiKey)}`,
+    `    tablePrefix: ${PREFIX}`,
+    `    requestsPerSecond: ${o.requestsPerSecond ?? 0}`,
+    `    resources: ${o.resources ? `[${o.resources.join(', ')}]` : 'all'}`,
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** The schema a destination's tables live in (the source name the RudderStack way unless set). */
+export function schemaOf(d: Dest): string {
+  return d.schema ?? 'proof_source';
+}
+
+// ───────────────────────────── the binary ─────────────────────────────
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Running {
+  child: ChildProcess;
+  done: Promise<Finished>;
+}
+
+/** Starts `acsync ...args` (the real binary); `env` adds to the environment. */
+export function start(args: string[], env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  const done = new Promise<Finished>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+export function acsync(args: string[], env: Record<string, string> = {}): Promise<Finished> {
+  return start(args, env).done;
+}
+
+/** Client timeout for the proof syncs (the slow fault holds answers beyond it). */
+export const CLIENT_TIMEOUT_MS = 2_000;
+export const SYNC_ENV = { ACSYNC_HTTP_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS) };
+
+/** `acsync sync --config FILE --json`, returning the parsed summary (last stdout line) too. */
+export async function sync(
+  config: string,
+  extra: string[] = [],
+): Promise<Finished & { summary?: Record<string, unknown> }> {
+  const r = await acsync(['sync', '--config', config, '--json', ...extra], SYNC_ENV);
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return { ...r, summary: JSON.parse(last) as Record<string, unknown> };
+  } catch {
+    return r;
+  }
+}
+
+/**
+ * Starts a sync and SIGKILLs it once the emulator has answered `afterRequests` more requests. Resolves
+ * with whether the kill happened (false: the sync ended on its own first).
+ */
+export async function syncKilledAfter(
+  config: string,
+  em: RunningEmulator,
+  afterRequests: number,
+  onKill?: () => void | Promise<void>,
+): Promise<{ killed: boolean; result: Finished }> {
+  const base = em.stats().requests;
+  const run = start(['sync', '--config', config, '--json'], SYNC_ENV);
+  let killed = false;
+  const timer = setInterval(() => {
+    if (!killed && em.stats().requests - base >= afterRequests) {
+      killed = true;
+      run.child.kill('SIGKILL');
+      void onKill?.();
+    }
+  }, 2);
+  const result = await run.done;
+  clearInterval(timer);
+  return { killed: result.signal === 'SIGKILL', result };
+}
+
+/** A seeded generator (mulberry32): kill points are reproducible. */
+export function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ───────────────────────────── reading a warehouse ─────────────────────────────
+
+export type Rows = Record<string, unknown>[];
+export type Query = (sql: string) => Promise<Rows>;
+
+export async function withQuery<T>(d: Dest, fn: (q: Query) => Promise<T>): Promise<T> {
+  if (d.type === 'postgres') {
+    const client = new pg.Client({ connectionString: d.url });
+    await client.connect();
+    try {
+      return await fn(async (sql) => (await client.query(sql)).rows as Rows);
+    } finally {
+      await client.end();
+    }
+  }
+  const instance = await DuckDBInstance.create(d.path);
+  const conn = await instance.connect();
+  try {
+    return await fn(async (sql) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Rows);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Tables in the destination's schema with their columns, in name order. */
+export async function tablesOf(q: Query, d: Dest): Promise<Map<string, string[]>> {
+  const rows = await q(
+    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ${lit(schemaOf(d))} ` +
+      'ORDER BY table_name, column_name',
+  );
+  const out = new Map<string, string[]>();
+  for (const r of rows) {
+    const t = String(r.table_name);
+    out.set(t, [...(out.get(t) ?? []), String(r.column_name)]);
+  }
+  return out;
+}
+
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => {
+    if (typeof x === 'bigint') return x.toString();
+    if (x instanceof Date) return x.toISOString();
+    return x;
+  });
+}
+
+export interface TableFingerprint {
+  rows: number;
+  distinctIds: number;
+  columns: string[];
+  /** sha256 over every row's record columns, in id order. */
+  checksum: string;
+}
+
+/** Per resource table (and rudder_discards): row count, distinct ids, record columns and a checksum. */
+export async function fingerprint(d: Dest): Promise<Record<string, TableFingerprint>> {
+  return withQuery(d, async (q) => {
+    const out: Record<string, TableFingerprint> = {};
+    for (const [table, all] of await tablesOf(q, d)) {
+      if (table.startsWith('_acsync_')) continue;
+      const columns = all.filter((c) => !RUN_COLUMNS.has(c));
+      const from = `${ident(schemaOf(d))}.${ident(table)}`;
+      const hasId = columns.includes('id');
+      const counts = await q(
+        `SELECT COUNT(*) AS n, ${hasId ? 'COUNT(DISTINCT id)' : 'COUNT(*)'} AS ids FROM ${from}`,
+      );
+      const order = hasId
+        ? 'CAST(id AS VARCHAR)'
+        : columns.map((c) => `CAST(${ident(c)} AS VARCHAR)`).join(', ');
+      const rows = await q(`SELECT ${columns.map(ident).join(', ')} FROM ${from} ORDER BY ${order}`);
+      const hash = createHash('sha256');
+      for (const r of rows) hash.update(`${canonical(columns.map((c) => r[c]))}\n`);
+      out[table] = {
+        rows: Number(counts[0]!.n),
+        distinctIds: Number(counts[0]!.ids),
+        columns,
+        checksum: hash.digest('hex'),
+      };
+    }
+    return out;
+  });
+}
+
+/** Every resource's stored state (resource → parsed JSON). */
+export async function states(d: Dest): Promise<Record<string, unknown>> {
+  return withQuery(d, async (q) => {
+    const rows = await q(
+      `SELECT resource, state FROM ${ident(schemaOf(d))}."_acsync_state" ORDER BY resource`,
+    );
+    return Object.fromEntries(rows.map((r) => [String(r.resource), JSON.parse(String(r.state))]));
+  });
+}
+
+export interface HistoryRun {
+  runId: string;
+  statuses: string[];
+  errors: string[];
+  startedAt: string;
+}
+
+/** The run history, oldest first, grouped by run. */
+export async function historyRuns(d: Dest): Promise<HistoryRun[]> {
+  return withQuery(d, async (q) => {
+    const rows = await q(
+      `SELECT run_id, status, error, CAST(started_at AS VARCHAR) AS started FROM ${ident(schemaOf(d))}."_acsync_runs" ORDER BY started_at, run_id`,
+    );
+    const runs = new Map<string, HistoryRun>();
+    for (const r of rows) {
+      const id = String(r.run_id);
+      const run = runs.get(id) ?? { runId: id, statuses: [], errors: [], startedAt: String(r.started) };
+      run.statuses.push(String(r.status));
+      if (r.error != null) run.errors.push(String(r.error));
+      runs.set(id, run);
+    }
+    return [...runs.values()];
+  });
+}
+
+/** Every text value in every table of the destination's schema, as one string per table (for secrecy scans). */
+export async function allText(d: Dest): Promise<Map<string, string>> {
+  return withQuery(d, async (q) => {
+    const out = new Map<string, string>();
+    for (const [table, columns] of await tablesOf(q, d)) {
+      const from = `${ident(schemaOf(d))}.${ident(table)}`;
+      const rows = await q(
+        `SELECT ${columns.map((c) => `CAST(${ident(c)} AS VARCHAR) AS ${ident(c)}`).join(', ')} FROM ${from}`,
+      );
+      out.set(
+        table,
+        `${columns.join('\n')}\n${rows.map((r) => columns.map((c) => String(r[c] ?? '')).join('\t')).join('\n')}`,
+      );
+    }
+    return out;
+  });
+}
+
+/** A fresh DuckDB destination in `dir`. */
+export function duckdbDest(dir: string, name: string): Dest {
+  return { type: 'duckdb', path: join(dir, `${name}.duckdb`), schema: 'proof' };
+}
+
+export function postgresDest(schema: string, url = POSTGRES_URL): Dest {
+  return { type: 'postgres', url, schema };
+}
