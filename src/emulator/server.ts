@@ -60,6 +60,10 @@ export class EmulatorServer {
         else res.destroy();
       });
     });
+    // Keep idle connections open longer than clients' pools usually do (Node's default is 5 s), so a
+    // client reusing a pooled socket does not race the server closing it.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
