@@ -3,7 +3,7 @@
 // table's existing type wins, else the first value seen), coerce values and collect discards.
 import type { SourceRecord } from '../core/contracts.ts';
 import type { RudderType } from './dialects.ts';
-import type { Flattener } from './flatten.ts';
+import type { CellSink, Flattener } from './flatten.ts';
 import { type CellValue, COERCE, COLUMN_TYPE_FOR, discardReason, type ValueType } from './types.ts';
 
 /** RudderStack's own columns on every extract row (§4.1), in the order a new table gets them. */
@@ -74,15 +74,34 @@ export interface FlatBatch {
 
 export class BatchError extends Error {}
 
+/** Collects a batch's cells by column index, registering columns as they first appear. */
+class BatchSink implements CellSink {
+  readonly index = new Map<string, number>();
+  readonly columns: string[] = [];
+  readonly firstTypes: RudderType[] = [];
+  values: Array<CellValue | undefined> = [];
+  types: ValueType[] = [];
+
+  put(name: string, value: CellValue, type: ValueType): void {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.columns.length;
+      this.index.set(name, i);
+      this.columns.push(name);
+      this.firstTypes.push(COLUMN_TYPE_FOR[type]);
+    }
+    this.values[i] = value;
+    this.types[i] = type;
+  }
+}
+
 export function flattenBatch(
   flattener: Flattener,
   records: readonly SourceRecord[],
   primaryKey: string,
   resource: string,
 ): FlatBatch {
-  const index = new Map<string, number>();
-  const columns: string[] = [];
-  const firstTypes: RudderType[] = [];
+  const sink = new BatchSink();
   const byId = new Map<string, number>();
   const rows: FlatRow[] = [];
   let idType: RudderType | null = null;
@@ -103,21 +122,11 @@ export function flattenBatch(
       );
     }
     idType ??= COLUMN_TYPE_FOR[type];
-    const cells = flattener.flatten(record);
     const values: Array<CellValue | undefined> = [];
     const types: ValueType[] = [];
-    for (let c = 0; c < cells.names.length; c++) {
-      const name = cells.names[c];
-      let i = index.get(name);
-      if (i === undefined) {
-        i = columns.length;
-        index.set(name, i);
-        columns.push(name);
-        firstTypes.push(COLUMN_TYPE_FOR[cells.types[c]]);
-      }
-      values[i] = cells.values[c];
-      types[i] = cells.types[c];
-    }
+    sink.values = values;
+    sink.types = types;
+    flattener.flattenInto(record, sink);
     const row: FlatRow = { id, idType: type, values, types };
     const key = `${type === 'string' ? 's' : 'n'}${id}`;
     const seen = byId.get(key);
@@ -126,7 +135,7 @@ export function flattenBatch(
       rows.push(row);
     } else rows[seen] = row;
   }
-  return { columns, firstTypes, idType: idType ?? 'string', rows };
+  return { columns: sink.columns, firstTypes: sink.firstTypes, idType: idType ?? 'string', rows };
 }
 
 /** What the table must gain before the batch can load. */

@@ -18,9 +18,23 @@ export interface FlatCells {
   types: ValueType[];
 }
 
+/** Receives a record's cells in key order. */
+export interface CellSink {
+  put(name: string, value: CellValue, type: ValueType): void;
+}
+
+/** Names under one key prefix: raw key → column name ('' = dropped), plus the cache one level down. */
+interface NameNode {
+  names: Map<string, string>;
+  children: Map<string, NameNode>;
+}
+const newNode = (): NameNode => ({ names: new Map(), children: new Map() });
+
 export class Flattener {
-  private readonly names = new Map<string, string>();
+  private root: NameNode = newNode();
+  private cached = 0;
   private readonly jsonPaths: ReadonlySet<string>;
+  private readonly reserved: ReadonlySet<string>;
 
   constructor(
     readonly dialect: Dialect,
@@ -35,32 +49,55 @@ export class Flattener {
     this.reserved = options.reserved ?? new Set();
   }
 
-  private readonly reserved: ReadonlySet<string>;
-
-  /** Column name for a raw `_`-joined key path ('' = dropped). Cached: the same keys repeat on every row. */
-  name(rawPath: string): string {
-    let name = this.names.get(rawPath);
+  /** Column name for a key under a prefix ('' = dropped). Cached per prefix: keys repeat on every row. */
+  private name(node: NameNode, rawPrefix: string, key: string): string {
+    let name = node.names.get(key);
     if (name === undefined) {
-      name = columnName(this.dialect, rawPath);
+      name = columnName(this.dialect, rawPrefix + key);
       if (this.reserved.has(name)) name = '';
-      if (this.names.size >= NAME_CACHE_LIMIT) this.names.clear();
-      this.names.set(rawPath, name);
+      // Records with ever-new keys (custom fields by the thousand) must not grow the cache forever.
+      if (++this.cached > NAME_CACHE_LIMIT) {
+        this.root = newNode();
+        this.cached = 0;
+      }
+      node.names.set(key, name);
     }
     return name;
   }
 
+  private child(node: NameNode, key: string): NameNode {
+    let child = node.children.get(key);
+    if (!child) {
+      child = newNode();
+      node.children.set(key, child);
+    }
+    return child;
+  }
+
+  /** The record's cells as parallel arrays (convenient for tests; the loader uses flattenInto). */
   flatten(record: SourceRecord): FlatCells {
     const out: FlatCells = { names: [], values: [], types: [] };
-    this.walk(record as Record<string, unknown>, '', '', 0, out);
+    this.flattenInto(record, {
+      put(name, value, type) {
+        out.names.push(name);
+        out.values.push(value);
+        out.types.push(type);
+      },
+    });
     return out;
+  }
+
+  flattenInto(record: SourceRecord, sink: CellSink): void {
+    this.walk(record as Record<string, unknown>, this.root, '', '', 0, sink);
   }
 
   private walk(
     obj: Record<string, unknown>,
+    node: NameNode,
     rawPrefix: string,
     dotPrefix: string,
     level: number,
-    out: FlatCells,
+    sink: CellSink,
   ) {
     const checkJson = this.jsonPaths.size > 0;
     for (const key in obj) {
@@ -96,10 +133,11 @@ export class Flattener {
         if (level < MAX_FLATTEN_LEVEL) {
           this.walk(
             v as Record<string, unknown>,
+            this.child(node, key),
             `${rawPrefix}${key}_`,
             checkJson ? `${dotPrefix}${key}.` : '',
             level + 1,
-            out,
+            sink,
           );
           continue;
         }
@@ -109,11 +147,8 @@ export class Flattener {
         value = String(v);
         type = 'string';
       }
-      const name = this.name(rawPrefix + key);
-      if (name === '') continue;
-      out.names.push(name);
-      out.values.push(value);
-      out.types.push(type);
+      const name = this.name(node, rawPrefix, key);
+      if (name !== '') sink.put(name, value, type);
     }
   }
 }
