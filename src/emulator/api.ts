@@ -313,6 +313,8 @@ export class Api {
     if (c.def.name === 'dealGroups') {
       return { status: 200, body: { dealGroup: rec, dealStages: this.childRecords('dealStages', [id]) } };
     }
+    // A single list exclusion is not wrapped in an envelope.
+    if (c.def.name === 'lists/exclusions') return { status: 200, body: rec };
     return { status: 200, body: { [c.def.single]: rec } };
   }
 
@@ -334,19 +336,26 @@ export class Api {
     return NO_ROUTE;
   }
 
-  private attributes(def: CollectionDef, payload: unknown): Record<string, unknown> | ApiResponse {
+  /** The `{"contact": {...}}` envelope's content, or the 422 the real API gives without it. */
+  private attributes(
+    def: CollectionDef,
+    payload: unknown,
+  ): { attrs: Record<string, unknown>; error?: undefined } | { error: ApiResponse } {
     const attrs =
       payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[def.single] : undefined;
     if (!attrs || typeof attrs !== 'object' || Array.isArray(attrs)) {
-      return unprocessable(`The ${def.single} attribute was not provided`, 'field_missing', def.single);
+      return {
+        error: unprocessable(`The ${def.single} attribute was not provided`, 'field_missing', def.single),
+      };
     }
-    return attrs as Record<string, unknown>;
+    return { attrs: attrs as Record<string, unknown> };
   }
 
   private create(c: Collection, payload: unknown, now: number): ApiResponse {
     const def = c.def;
-    const attrs = this.attributes(def, payload);
-    if (isResponse(attrs)) return attrs;
+    const parsed = this.attributes(def, payload);
+    if (parsed.error) return parsed.error;
+    const attrs = parsed.attrs;
     for (const f of def.write?.required ?? []) {
       if (attrs[f] === undefined || attrs[f] === null || attrs[f] === '') {
         return unprocessable(`The ${f} attribute was not provided`, 'field_missing', f);
@@ -403,8 +412,9 @@ export class Api {
   private update(c: Collection, id: number, payload: unknown, now: number): ApiResponse {
     const def = c.def;
     if (!c.exists(id)) return notFound(nounOf(def), id);
-    const attrs = this.attributes(def, payload);
-    if (isResponse(attrs)) return attrs;
+    const parsed = this.attributes(def, payload);
+    if (parsed.error) return parsed.error;
+    const attrs = parsed.attrs;
     const invalid = this.checkReferences(c, attrs);
     if (invalid) return invalid;
     const prior = c.overlay.get(id);
@@ -474,10 +484,6 @@ export class Api {
         if (e && String(e.rec[field]) === String(id)) this.remove(target, tid);
     }
   }
-}
-
-function isResponse(x: unknown): x is ApiResponse {
-  return !!x && typeof x === 'object' && 'status' in x && 'body' in x && Object.keys(x).length === 2;
 }
 
 function unprocessable(title: string, code: string, attribute: string): ApiResponse {

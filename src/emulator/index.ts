@@ -1,10 +1,10 @@
 // The ActiveCampaign API v3 emulator: a faithful stand-in for an account, generated from a seed.
 // See README "The emulator" for flags, sizes and fault syntax; collection names are listed in catalog.ts.
 
-import { type EmulatorOptions, resolveOptions } from './options.ts';
+import { type EmulatorOptions, parseFaults, resolveOptions } from './options.ts';
 import { allRecords } from './query.ts';
 import { EmulatorServer, type Stats } from './server.ts';
-import type { TestModes } from './test-modes.ts';
+import { splitTestFaults, type TestModes } from './test-modes.ts';
 import { World } from './world.ts';
 
 export type { EmulatorOptions } from './options.ts';
@@ -23,7 +23,11 @@ export interface RunningEmulator {
   records(collection: string): Iterable<Record<string, unknown>>;
   collections(): string[];
   /** Test-mode controls (see test-modes.ts); inert unless a test mode was asked for. */
-  testModes: Pick<TestModes, 'revokeKey' | 'restoreKey'>;
+  testModes: Pick<TestModes, 'revokeKey' | 'restoreKey'> & {
+    /** Replaces the faults (reference kinds and test modes, --faults syntax) and revokeKeyAfter at run time. */
+    setFaults(spec: string, revokeKeyAfter?: number): void;
+    counts(): TestModes['counts'];
+  };
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -54,6 +58,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     testModes: {
       revokeKey: () => emulator.modes.revokeKey(),
       restoreKey: () => emulator.modes.restoreKey(),
+      setFaults: (spec, revokeKeyAfter) => {
+        const { base, modes } = splitTestFaults(spec);
+        emulator.opts.faults = parseFaults(base);
+        emulator.modes.configure({ ...opts.testModes, ...modes, revokeKeyAfter });
+      },
+      counts: () => ({ ...emulator.modes.counts }),
     },
     records: (collection) => {
       const m = /^customObjects\/records\/(.+)$/.exec(collection);

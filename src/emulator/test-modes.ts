@@ -94,6 +94,7 @@ export class TestModes {
     if (now >= this.stormUntil && this.stormDraw() < storm.probability)
       this.stormUntil = now + storm.seconds * 1000;
     if (now >= this.stormUntil) return undefined;
+    this.counts.storm429++;
     return {
       status: 429,
       body: { message: 'Too Many Requests' },
@@ -103,12 +104,19 @@ export class TestModes {
 
   /** Call once per request that presented the right key; true when the key counts as revoked. */
   keyRefused(): boolean {
-    if (this.revoked) return true;
     const after = this.opts.revokeKeyAfter;
-    if (after === undefined) return false;
-    this.authenticated++;
-    if (this.authenticated > after) this.revoked = true;
+    if (!this.revoked && after !== undefined && ++this.authenticated > after) this.revoked = true;
+    if (this.revoked) this.counts.refused++;
     return this.revoked;
+  }
+
+  /** Times each mode struck, for tests to check the fault really happened. */
+  readonly counts = { storm429: 0, slow: 0, refused: 0 };
+
+  /** Replaces the test modes at run time (the key's revoked state and the counts carry over). */
+  configure(opts: TestModeOptions): void {
+    this.opts = { ...opts };
+    this.authenticated = 0;
   }
 
   /** Revokes the key now (every request is refused until restoreKey()). */
@@ -126,6 +134,7 @@ export class TestModes {
   async delay(): Promise<void> {
     const slow = this.opts.slow;
     if (!slow || this.slowDraw() >= slow.probability) return;
+    this.counts.slow++;
     await new Promise((r) => setTimeout(r, slow.ms));
   }
 

@@ -46,6 +46,8 @@ describe('collections', () => {
     expect(products.json.ecomOrderProducts.map((p: { id: string }) => p.id)).toEqual(order.orderProducts);
     const blocks = await call(em, 'automations/1/blocks');
     expect(Object.keys(blocks.json)).toContain('automationBlocks');
+    const exclusion = await call(em, 'lists/exclusions/2');
+    expect(exclusion.json.id).toBe('2'); // not wrapped in an envelope, as documented
     const me = await call(em, 'users/me');
     expect(me.json.user.id).toBe('1');
   });

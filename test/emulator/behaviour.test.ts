@@ -53,6 +53,9 @@ describe('writes', () => {
     });
     expect(dup.status).toBe(422);
     expect(dup.json.errors[0].code).toBe('duplicate');
+    const bare = await call(em, 'contacts/42', { method: 'PUT', body: { firstName: 'no envelope' } });
+    expect(bare.status).toBe(422);
+    expect(bare.json.errors[0]).toMatchObject({ code: 'field_missing', source: { pointer: '/data/attributes/contact' } });
     const missing = await call(em, 'contacts', { method: 'POST', body: { contact: { firstName: 'x' } } });
     expect(missing.status).toBe(422);
     expect(missing.json.errors[0].source.pointer).toBe('/data/attributes/email');
