@@ -11,6 +11,9 @@ import { budgetFor, type RequestBudget } from './budget.ts';
 import { ApiStatusError } from './errors.ts';
 import { apiRoot, normaliseApiUrl } from './url.ts';
 
+/** How long one request may be held back by 429s (Retry-After) before it fails. */
+const MAX_RATE_LIMITED_MS = 15 * 60_000;
+
 export type QueryParams = Record<string, string | number | undefined>;
 
 export interface ApiResponse {
@@ -100,6 +103,7 @@ export class ApiClient {
     let attempt = 0;
     let forbidden = 0;
     let rateLimited = 0;
+    let waitedMs = 0;
     for (;;) {
       attempt++;
       await this.budget.take();
@@ -145,10 +149,16 @@ export class ApiClient {
           const waitMs =
             Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : this.backoffMs(rateLimited);
           this.budget.pause(waitMs);
-          // 429s are the budget talking, not a failure: they get a generous allowance of their own.
+          // 429s are the budget talking, not a failure: they do not use up attempts. Only a request that has
+          // been told to wait for longer than MAX_RATE_LIMITED_MS in total gives up.
           attempt--;
-          if (rateLimited > 30)
-            throw new ApiUnavailableError(`${what} was rate limited ${rateLimited} times`, 429);
+          waitedMs += Math.max(waitMs, 1000);
+          if (waitedMs > MAX_RATE_LIMITED_MS) {
+            throw new ApiUnavailableError(
+              `${what} was rate limited ${rateLimited} times over ${Math.round(waitedMs / 1000)} s`,
+              429,
+            );
+          }
           continue;
         }
         case 'retry':
