@@ -50,10 +50,16 @@ function batch(
 describe.each(kinds)('%s', (kind) => {
   it('merges by id across runs: one row per id, updated values, blanked fields NULL, RudderStack columns', async () => {
     const { h, target } = await setup(kind, 'merge');
+    // A first load into a new table: the duplicate id 1 still ends as one row, the last copy.
     const first = await target.writeBatch(
-      batch([contact(1), contact(2, { score: 10 }), contact(3)], { cursor: 'a' }),
+      batch([contact(1, { email: 'stale@x' }), contact(2, { score: 10 }), contact(3), contact(1)], {
+        cursor: 'a',
+      }),
     );
     expect(first).toEqual({ rowsWritten: 3, discards: 0 });
+    expect(await h.rows(`SELECT email FROM ${h.schema}.ac_rudder_contacts WHERE id = '1'`)).toEqual([
+      { email: 'person1@example.com' },
+    ]);
     const second = await target.writeBatch(
       batch(
         [
@@ -373,6 +379,29 @@ describe.each(kinds)('%s', (kind) => {
       expect(loaded.length).toBeGreaterThan(300);
       for (const d of discards) expect(d.reason).toMatch(/row size limit/);
     }
+  });
+
+  it('stores jsonPaths as JSON columns', async () => {
+    const { h, target } = await setup(kind, 'json', 'ac_', { jsonPaths: ['fieldValues', 'links'] });
+    await target.writeBatch(
+      batch(
+        [contact(1, { fieldValues: [{ field: '7', value: 'blue' }] }), contact(2, { fieldValues: 'plain' })],
+        {},
+      ),
+    );
+    const types = await h.columns('ac_rudder_contacts');
+    expect(types.field_values.toLowerCase()).toBe(kind === 'duckdb' ? 'json' : 'jsonb');
+    expect(types.links.toLowerCase()).toBe(kind === 'duckdb' ? 'json' : 'jsonb');
+    expect(types.links_bounce_logs).toBeUndefined();
+    const rows = await h.rows(
+      kind === 'duckdb'
+        ? `SELECT id, json_extract_string(field_values, '$[0].value') AS v FROM ${h.schema}.ac_rudder_contacts ORDER BY id`
+        : `SELECT id, field_values->0->>'value' AS v FROM ${h.schema}.ac_rudder_contacts ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { id: '1', v: 'blue' },
+      { id: '2', v: null },
+    ]);
   });
 
   it('refuses a record without a primary key with a message naming the resource and record', async () => {
