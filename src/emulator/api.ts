@@ -40,6 +40,7 @@ const CASCADES: Record<string, Array<[collection: string, field: string]>> = {
     ['campaignLists', 'listid'],
   ],
   fields: [['fieldValues', 'field']],
+  accounts: [['accountContacts', 'account']],
 };
 
 const notFound = (noun: string, id: string | number): ApiResponse => ({

@@ -6,8 +6,8 @@
 //     API (and RunningEmulator.records) names it per schema as `customObjects/records/<schemaId>`.
 // Shapes follow the records in the OpenAPI doc's documented examples (keys, order, JSON types); the
 // token language is described in shape.ts.
-import { isoLocal } from './clock.ts';
-import { contactEmail, firstName, lastName } from './fake.ts';
+import { DAY, isoLocal, localDate } from './clock.ts';
+import { contactEmail, firstName, lastName, words } from './fake.ts';
 import { saltOf, unit } from './hash.ts';
 import type { FieldFn, GenContext, Json } from './shape.ts';
 
@@ -138,10 +138,20 @@ export const CATALOG: CollectionDef[] = [
     shape: `contact=@^ field=%field value=%value cdate=$c udate=$u created_by=0 updated_by=0 links=L:owner,field id=$id owner=@^`,
     custom: {
       field: (c) => String(fieldFor(c)),
-      value: (c) =>
-        u(c, 'fieldValues.value') < 0.1
-          ? ''
-          : `${fieldFor(c) % 2 ? 'Option' : 'Value'} ${1 + Math.floor(u(c, 'fv') * 5)}`,
+      // The value fits its field: an option of a dropdown, a date, or text (sometimes left empty).
+      value: (c) => {
+        if (u(c, 'fieldValues.value') < 0.1) return '';
+        const field = fieldFor(c);
+        const type = c.recordIn('fields', field).type;
+        if (type === 'dropdown') {
+          const options = c.childrenIn('fieldOptions', field);
+          return String(
+            c.recordIn('fieldOptions', options[Math.floor(u(c, 'fv.opt') * options.length)]).value,
+          );
+        }
+        if (type === 'date') return localDate(c.created - Math.floor(u(c, 'fv.date') * 1000) * DAY);
+        return words(u(c, 'fv.text'), 2);
+      },
     },
     filters: {
       'filters[fieldid]': { kind: 'eq', field: 'field' },
@@ -580,11 +590,14 @@ export const CATALOG: CollectionDef[] = [
     size: { fixed: 30 },
     early: true,
     defaultLimit: 100,
-    shape: `title=~title descript=null type=?text|dropdown|date|textarea isrequired=0 perstag=%perstag defval=null
+    shape: `title=~title descript=null type=%type isrequired=0 perstag=%perstag defval=null
       show_in_list=0 rows=0 cols=0 visible=1 service='' ordernum=$id cdate=$c udate=$u options=%options
       relations=%relations links=L:options,relations id=$id`,
     custom: {
       perstag: (c) => `FIELD_${c.id}`,
+      // Fields with options are dropdowns; the others are text, dates or text areas.
+      type: (c) =>
+        c.childrenIn('fieldOptions', c.id).length > 0 ? 'dropdown' : ['text', 'date', 'textarea'][c.id % 3],
       options: (c) => c.childrenIn('fieldOptions', c.id).map(String),
       relations: (c) => c.childrenIn('fieldRels', c.id).map(String),
     },

@@ -61,7 +61,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       setFaults: (spec, revokeKeyAfter) => {
         const { base, modes } = splitTestFaults(spec);
         emulator.opts.faults = parseFaults(base);
-        emulator.modes.configure({ ...opts.testModes, ...modes, revokeKeyAfter });
+        emulator.modes.configure({ hostile: opts.testModes.hostile, ...modes, revokeKeyAfter });
       },
       counts: () => ({ ...emulator.modes.counts }),
     },

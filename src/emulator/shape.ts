@@ -34,6 +34,8 @@ export interface GenContext {
   parentIn(collection: string, id: number): number;
   /** Generated children of `parent` in a child collection. */
   childrenIn(collection: string, parent: number): number[];
+  /** Another collection's generated record (before writes). */
+  recordIn(collection: string, id: number): ApiRecord;
 }
 
 export type FieldFn = (ctx: GenContext) => Json;

@@ -72,6 +72,17 @@ export class Collection {
   private readonly sizeOf = (c: string) => this.world.get(c).n;
   private readonly parentIn = (c: string, child: number) => this.world.get(c).parentId(child);
   private readonly childrenIn = (c: string, p: number) => this.world.get(c).generatedChildren(p);
+  private readonly recordIn = (c: string, id: number) => this.world.get(c).generatedCached(id);
+  private cache?: Map<number, ApiRecord>;
+
+  /** generateFull, memoised for small (configuration) collections that other records consult. */
+  generatedCached(id: number): ApiRecord {
+    if (this.n > 1000) return this.generateFull(id);
+    this.cache ??= new Map();
+    let rec = this.cache.get(id);
+    if (!rec) this.cache.set(id, (rec = this.generateFull(id)));
+    return rec;
+  }
 
   context(id: number): GenContext {
     const { created, updated } = this.times(id);
@@ -87,6 +98,7 @@ export class Collection {
       sizeOf: this.sizeOf,
       parentIn: this.parentIn,
       childrenIn: this.childrenIn,
+      recordIn: this.recordIn,
     };
   }
 

@@ -55,7 +55,10 @@ describe('writes', () => {
     expect(dup.json.errors[0].code).toBe('duplicate');
     const bare = await call(em, 'contacts/42', { method: 'PUT', body: { firstName: 'no envelope' } });
     expect(bare.status).toBe(422);
-    expect(bare.json.errors[0]).toMatchObject({ code: 'field_missing', source: { pointer: '/data/attributes/contact' } });
+    expect(bare.json.errors[0]).toMatchObject({
+      code: 'field_missing',
+      source: { pointer: '/data/attributes/contact' },
+    });
     const missing = await call(em, 'contacts', { method: 'POST', body: { contact: { firstName: 'x' } } });
     expect(missing.status).toBe(422);
     expect(missing.json.errors[0].source.pointer).toBe('/data/attributes/email');
@@ -158,6 +161,10 @@ describe('writes', () => {
     expect((await call(em, `contactTags/${link.json.contactTag.id}`)).status).toBe(404);
     const account = await call(em, 'accounts', { method: 'POST', body: { account: { name: 'Initech' } } });
     expect(account.status).toBe(201);
+    const linked = [...em.records('accountContacts')].filter((a) => a.account === '1');
+    expect(linked.length).toBeGreaterThan(0);
+    expect((await call(em, 'accounts/1', { method: 'DELETE' })).status).toBe(200);
+    expect([...em.records('accountContacts')].filter((a) => a.account === '1')).toEqual([]);
     const list = await call(em, 'lists', {
       method: 'POST',
       body: { list: { name: 'L', sender_url: 'https://x.example', sender_reminder: 'r' } },
