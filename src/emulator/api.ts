@@ -2,7 +2,7 @@
 // parsed request to a status and a JSON body. HTTP concerns (auth, limits, faults) live in server.ts.
 
 import { BY_NAME, type CollectionDef, schemaUuid, uuidToId } from './catalog.ts';
-import { DAY, localMidnight, parseInstant } from './clock.ts';
+import { DAY, localDate, localMidnight, parseInstant } from './clock.ts';
 import { CONTACT_EMAIL_ID } from './fake.ts';
 import { emptyQuery, type ListQuery, list } from './query.ts';
 import type { ApiRecord, Json } from './shape.ts';
@@ -69,7 +69,7 @@ export function parseQuery(def: CollectionDef, params: URLSearchParams): ListQue
     const value = raw.trim();
     const order = /^orders\[([^\]]+)\]$/.exec(name);
     if (order) {
-      if (!ordered && (order[1] === 'id' ? def.orders?.includes('id') : def.orders?.includes(order[1]))) {
+      if (!ordered && def.orders?.includes(order[1])) {
         q.desc = value.toUpperCase() === 'DESC';
         ordered = true;
       }
@@ -113,13 +113,18 @@ export function parseQuery(def: CollectionDef, params: URLSearchParams): ListQue
         q[key] =
           f.bound === 'after'
             ? [Math.max(cur[0], midnight), cur[1]]
-            : [cur[0], Math.min(cur[1], midnight + DAY)];
+            : [cur[0], Math.min(cur[1], nextLocalMidnight(midnight))];
         break;
       }
     }
   }
   // ASC by id unless an honoured orders[...] says otherwise.
   return q;
+}
+
+/** Local midnight of the following day (23 or 25 hours later across a DST switch). */
+function nextLocalMidnight(midnight: number): number {
+  return localMidnight(localDate(midnight + DAY + 3 * 3_600_000)) ?? midnight + DAY;
 }
 
 function metaFor(def: CollectionDef, total: number, q: ListQuery): Record<string, Json> | undefined {

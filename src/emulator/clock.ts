@@ -69,16 +69,19 @@ export function localDate(ms: number): string {
   return naiveLocal(ms).slice(0, 10);
 }
 
-/**
- * UTC milliseconds of local midnight starting the given YYYY-MM-DD (the offset at that midnight is
- * the one before any 02:00 switch, so noon UTC of that day tells it), or undefined when not a date.
- */
+/** UTC milliseconds of an account-local wall-clock time (given as if it were UTC). */
+function localToUtc(wall: number): number {
+  const guess = wall - offsetMinutes(wall + 6 * HOUR) * 60_000;
+  return wall - offsetMinutes(guess) * 60_000;
+}
+
+/** UTC milliseconds of local midnight starting the given YYYY-MM-DD, or undefined when not a date. */
 export function localMidnight(date: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(date.trim());
   if (!m) return undefined;
   const utcMidnight = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   if (Number.isNaN(utcMidnight)) return undefined;
-  return utcMidnight - offsetMinutes(utcMidnight + 12 * HOUR) * 60_000;
+  return localToUtc(utcMidnight);
 }
 
 /** Parses a date or date-time filter value (ISO, naive = account-local, or date only) to UTC ms. */
@@ -91,8 +94,7 @@ export function parseInstant(text: string): number | undefined {
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(t);
   if (!m) return undefined;
-  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0);
-  return wall - offsetMinutes(wall + 6 * HOUR) * 60_000;
+  return localToUtc(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0));
 }
 
 /**
