@@ -1,8 +1,9 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import { runCli, tempDir } from '../support/env.ts';
+import { BIN, runCli, tempDir } from '../support/env.ts';
 
 const dir = tempDir('init');
 afterAll(() => dir.cleanup());
@@ -100,5 +101,41 @@ describe('acsync init', () => {
       expect(res.stderr).toMatch(message);
     }
     expect(() => readFileSync(join(dir.path, 'never.yaml'))).toThrow();
+  });
+
+  // `script` (util-linux) gives the process a terminal, so init asks its questions.
+  const haveScript = spawnSync('script', ['--version']).status === 0;
+  if (!haveScript) console.warn('skipping the interactive init test: the `script` command is absent');
+  it.runIf(haveScript)('on a terminal, asks for each value, offering defaults', async () => {
+    const answers = ['https://acme.api-us1.com', '', 'ACME_KEY', 'acme_', '', ''];
+    const child = spawn(
+      'script',
+      ['-qfec', `${process.execPath} ${BIN} init --config tty.yaml`, '/dev/null'],
+      {
+        cwd: dir.path,
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
+    let screen = '';
+    let pending = '';
+    child.stdout.on('data', (d) => {
+      screen += d;
+      pending += d;
+      // Each question ends with ": "; answer it once it has been asked.
+      if (pending.includes(': ') && answers.length > 0) {
+        pending = '';
+        child.stdin.write(`${answers.shift()}\r`);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, screen).toBe(0);
+    expect(screen).toMatch(/Account name \(Settings > Account\) \[acme\]: /);
+    expect(screen).toMatch(/Wrote tty\.yaml/);
+    const cfg = loadConfig(join(dir.path, 'tty.yaml'), { env: { ACME_KEY: 'k-acme-2' } });
+    expect(cfg.sources[0]).toMatchObject({ accountName: 'acme', apiKey: 'k-acme-2', tablePrefix: 'acme_' });
+    expect(cfg.destinations.warehouse).toMatchObject({
+      type: 'duckdb',
+      path: join(dir.path, 'warehouse.duckdb'),
+    });
   });
 });
