@@ -172,8 +172,8 @@ export class EmulatorServer {
       return;
     }
     if (typeof fault === 'number') {
-      const body = fault === 403 ? { message: 'Forbidden' } : { message: 'Internal Server Error' };
-      this.send(res, fault, body, limitHeaders, fault === 403 ? 'bare' : 'json');
+      const extra: Record<string, string> = fault === 429 || fault === 503 ? { 'Retry-After': '1' } : {};
+      this.send(res, fault, faultBody(fault), { ...limitHeaders, ...extra }, fault === 403 ? 'bare' : 'json');
       return;
     }
     const segments = url.pathname.split('/').filter(Boolean).slice(2).map(decodeURIComponent);
@@ -205,6 +205,19 @@ export class EmulatorServer {
     }
     return undefined;
   }
+}
+
+/** Bodies of injected error statuses (mostly undocumented for the real service; shaped like its other errors). */
+function faultBody(status: number): unknown {
+  if (status === 403) return { message: 'Forbidden' };
+  if (status === 402) return { message: 'Payment required: the account has a billing problem' };
+  if (status === 429) return { message: 'Too Many Requests' };
+  if (status === 404) return { errors: [{ status: 404, title: 'Not Found' }] };
+  if (status < 500) return { errors: [{ status, title: 'Request failed' }] };
+  return {
+    message:
+      status === 503 ? 'Service Unavailable' : status === 502 ? 'Bad Gateway' : 'Internal Server Error',
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
