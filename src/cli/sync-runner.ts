@@ -71,12 +71,27 @@ export async function syncMany(
       results.push(r);
       codes.push(r.exitCode);
     } catch (e) {
+      // Could not start (config, destination): --json still ends with a summary line for this source.
+      if (req.json) out(JSON.stringify(notStarted(source, e)));
       if (sources.length === 1) throw e;
       codes.push(exitCodeFor(e));
       err(`acsync: ${source.name}: ${describeError(e)}`);
     }
   }
   return { exitCode: worstExitCode(codes), results };
+}
+
+function notStarted(source: SourceConfig, e: unknown) {
+  return {
+    runId: null,
+    source: source.name,
+    status: 'failed',
+    events: 0,
+    durationMs: 0,
+    resources: [],
+    exitCode: exitCodeFor(e),
+    error: describeError(e),
+  };
 }
 
 /** First Ctrl-C: stop gracefully (current batches commit with their state). Second: leave at once. */

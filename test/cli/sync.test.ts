@@ -92,9 +92,11 @@ describe('acsync sync (DuckDB)', () => {
       file: 'pgdown.yaml',
       destinations: '  warehouse:\n    type: postgres\n    url: postgres://postgres@127.0.0.1:1/test',
     });
-    const res = await f.cli(['sync', '--config', 'pgdown.yaml']);
+    const res = await f.cli(['sync', '--config', 'pgdown.yaml', '--json']);
     expect(res.code).toBe(4);
     expect(res.stderr).toMatch(/127\.0\.0\.1:1|ECONNREFUSED|could not/i);
+    // --json still ends with a summary line saying why nothing ran.
+    expect(lastJson(res.stdout)).toMatchObject({ runId: null, status: 'failed', exitCode: 4, resources: [] });
   });
 
   it('with several sources and no --source, runs them all in turn; --source picks one', async () => {
