@@ -26,7 +26,7 @@ import { dropSchema, POSTGRES_URL, PROJECT_ROOT, tempDir, uniqueSchema } from '.
 import { type BenchResult, emitResult, type Figure, parseBenchLine } from './report.ts';
 
 const ROWS = Number(process.env.ACSYNC_BENCH_ROWS ?? 500_000);
-const BATCH = 10_000;
+const BATCH = 5_000;
 const LINKS = [
   'bounceLogs',
   'contactAutomations',
@@ -122,6 +122,10 @@ async function loadAll(dest: DestinationConfig, runId: string): Promise<number> 
       state: { page: ++page },
     });
     seconds += (performance.now() - started) / 1000;
+    if ((page * BATCH) % 100_000 === 0)
+      process.stderr.write(
+        `${dest.type} ${runId}: ${page * BATCH} rows, ${seconds.toFixed(1)} s in writeBatch\n`,
+      );
   }
   await target.close();
   return seconds;
