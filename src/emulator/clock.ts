@@ -30,9 +30,18 @@ export function offsetMinutes(ms: number): number {
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
+// A record formats the same two instants (created, updated) several ways: remember the last few.
+const wallCache = new Map<number, string>();
+
 function wallClock(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  let text = wallCache.get(ms);
+  if (text === undefined) {
+    const d = new Date(ms);
+    text = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+    if (wallCache.size >= 64) wallCache.clear();
+    wallCache.set(ms, text);
+  }
+  return text;
 }
 
 /** `2021-05-12T11:30:06-05:00`: ISO in the account's zone. */

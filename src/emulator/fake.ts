@@ -149,7 +149,8 @@ export function company(u: number): string {
   return at(COMPANIES, u);
 }
 export function phone(u: number): string {
-  return `+1 555 ${String(Math.floor(u * 9_000_000) + 1_000_000).replace(/(\d{3})(\d{4})/, '$1 $2')}`;
+  const digits = String(Math.floor(u * 9_000_000) + 1_000_000);
+  return `+1 555 ${digits.slice(0, 3)} ${digits.slice(3)}`;
 }
 export function hex(u: number, length: number): string {
   let out = '';

@@ -150,7 +150,8 @@ function token(collection: string, key: string, value: string, custom: Record<st
     const rels = value.slice(2).split(',');
     return spec((c) => {
       const out: Record<string, Json> = {};
-      for (const rel of rels) out[rel] = `${c.linkBase}/${c.id}/${rel}`;
+      const prefix = `${c.linkBase}/${c.id}/`;
+      for (const rel of rels) out[rel] = prefix + rel;
       return out;
     });
   }
