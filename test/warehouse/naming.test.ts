@@ -1,8 +1,12 @@
 // RudderStack's naming rules pinned on the worked examples of the conventions (§3.1, §3.2, §6).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../src/warehouse/dialects.ts';
 import { tableName, validateTablePrefix } from '../../src/warehouse/index.ts';
 import { columnName, tableNameForEvent, toSafeNamespace, transformName } from '../../src/warehouse/naming.ts';
+import { RESERVED_KEYWORDS } from '../../src/warehouse/reserved-keywords.ts';
+import { haveSharedReference, SHARED_REFERENCE } from '../support/env.ts';
 
 const pg = DIALECTS.postgres;
 
@@ -125,5 +129,18 @@ describe('validateTablePrefix', () => {
     expect(validateTablePrefix('ac-')).toMatch(/letters, digits and underscores/);
     expect(validateTablePrefix('_ac')).toMatch(/start with a letter/);
     expect(validateTablePrefix('a'.repeat(31))).toMatch(/31 characters.*30/);
+  });
+});
+
+describe.runIf(haveSharedReference('reserved-keyword comparison'))('reserved keywords', () => {
+  it('match RudderStack’s lists in the reference, warehouse by warehouse', () => {
+    const reference = JSON.parse(
+      readFileSync(join(SHARED_REFERENCE, 'rudderstack-reserved-keywords.json'), 'utf8'),
+    ) as Record<string, string[] | Record<string, unknown>>;
+    for (const [key, words] of Object.entries(RESERVED_KEYWORDS)) {
+      const listed = reference[key];
+      const upstream = (Array.isArray(listed) ? listed : Object.keys(listed)).filter((w) => w === w.trim());
+      expect([...words].sort(), key).toEqual([...new Set(upstream)].sort());
+    }
   });
 });
