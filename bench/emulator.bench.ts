@@ -128,6 +128,12 @@ emitResult({
     fig('keyset_page_ms_p95', round(pct(keyset, 95)), 'ms', 'same, 95th percentile', '< 20'),
     fig('keyset_page_ms_max', round(Math.max(...keyset)), 'ms', 'same, slowest page'),
     fig(
+      'keyset_page_cpu_ms',
+      round(cpuPerPage),
+      'ms',
+      'CPU time (user + system) of the whole process per keyset page: server work plus the client reading the page',
+    ),
+    fig(
       'keyset_page_client_ms_p50',
       round(pct(keysetClient, 50)),
       'ms',
