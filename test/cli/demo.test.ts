@@ -1,5 +1,5 @@
 // `acsync demo` exactly as a new user runs it (default account size), in a temp dir.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/env.ts';
@@ -9,7 +9,8 @@ afterAll(() => dir.cleanup());
 
 describe('acsync demo', () => {
   it('syncs, changes the account, syncs again, prints both summaries and leaves the files behind', async () => {
-    const res = await runCli(['demo', '--dir', 'out'], { cwd: dir.path });
+    // Generous limits: the demo takes well under a minute alone, but shares two cores with the suite.
+    const res = await runCli(['demo', '--dir', 'out'], { cwd: dir.path, timeoutMs: 280_000 });
     expect(res.code, res.stderr.slice(-2000)).toBe(0);
     const heads = [...res.stdout.matchAll(/^Demo: ok — ([\d,]+) events in .* \(run (\S+)\)$/gm)];
     expect(heads).toHaveLength(2);
@@ -52,5 +53,14 @@ describe('acsync demo', () => {
       { cwd: dir.path },
     );
     expect(Number(JSON.parse(newOne.stdout.trim())[0].n)).toBe(1);
+  }, 300_000);
+
+  it('never replaces a config it did not write', async () => {
+    mkdirSync(join(dir.path, 'mine'));
+    writeFileSync(join(dir.path, 'mine/acsync.yaml'), 'sources: []\n');
+    const res = await runCli(['demo', '--dir', 'mine'], { cwd: dir.path });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/mine holds an acsync\.yaml the demo did not write; choose another --dir/);
+    expect(readFileSync(join(dir.path, 'mine/acsync.yaml'), 'utf8')).toBe('sources: []\n');
   });
 });

@@ -1,8 +1,8 @@
 // `acsync demo`: the whole product in under a minute, with nothing to set up. Starts the emulator in this
 // process, writes a config in DIR, syncs every resource into DIR/warehouse.duckdb, changes a few records
 // through the emulator's write endpoints, syncs again (incrementally) and shows both summaries.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import { starterConfig } from '../../config/starter.ts';
@@ -13,6 +13,8 @@ import { wantsLiveProgress } from '../progress.ts';
 import { stopOnSignals, syncOne } from '../sync-runner.ts';
 
 const SOURCE = 'Demo';
+/** First words of the demo config's preamble: how a later demo recognises a file it may replace. */
+const DEMO_MARK = 'Written by `acsync demo`';
 
 /** A few writes a user might make in ActiveCampaign between two syncs. */
 async function makeChanges(url: string, apiKey: string): Promise<string[]> {
@@ -50,6 +52,12 @@ async function makeChanges(url: string, apiKey: string): Promise<string[]> {
   ];
 }
 
+/** How to call acsync in the hints: `node bin/acsync.js` from a clone (npm run demo), else `acsync`. */
+function invokedAs(): string {
+  const script = process.argv[1] ? relative(process.cwd(), process.argv[1]) : '';
+  return script && !script.startsWith('..') && !isAbsolute(script) ? `node ${script}` : 'acsync';
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
@@ -68,16 +76,14 @@ Examples:
     )
     .action(async (opts: { dir: string; contacts: number; seed: number }) => {
       const dir = resolve(opts.dir);
-      if (
-        existsSync(dir) &&
-        !existsSync(join(dir, 'acsync.yaml')) &&
-        existsSync(join(dir, 'warehouse.duckdb')) === false
-      ) {
-        // An unrelated, non-empty directory: do not write into it.
-        const { readdirSync } = await import('node:fs');
-        if (readdirSync(dir).length > 0)
-          throw new ConfigError(`${opts.dir} exists and is not a previous demo; choose another --dir`);
-      }
+      // Only ever replace a previous demo: never a user's own config or an unrelated directory.
+      const previous = join(dir, 'acsync.yaml');
+      if (existsSync(previous) && !readFileSync(previous, 'utf8').includes(DEMO_MARK))
+        throw new ConfigError(
+          `${opts.dir} holds an acsync.yaml the demo did not write; choose another --dir`,
+        );
+      if (existsSync(dir) && !existsSync(previous) && readdirSync(dir).length > 0)
+        throw new ConfigError(`${opts.dir} exists and is not empty; choose another --dir`);
       mkdirSync(dir, { recursive: true });
       for (const f of ['warehouse.duckdb', 'warehouse.duckdb.wal']) rmSync(join(dir, f), { force: true });
 
@@ -104,7 +110,7 @@ Examples:
             destination: { type: 'duckdb', path: './warehouse.duckdb' },
             requestsPerSecond: 0,
             preamble: [
-              'Written by `acsync demo` for the built-in emulator (it stopped when the demo ended;',
+              `${DEMO_MARK} for the built-in emulator (it stopped when the demo ended;`,
               "start one with `acsync emulator` to sync again). The key is the emulator's, not a secret.",
               'requestsPerSecond: 0 turns the rate limit off, which only the emulator allows: at',
               "ActiveCampaign's 5 requests/second the first sync of this account would take minutes.",
@@ -132,9 +138,10 @@ Examples:
         out();
         const second = await syncOne(config, source, { logger, signal: ctl.signal });
 
-        const q = `acsync query --config ${shown}/acsync.yaml`;
+        const me = invokedAs();
+        const q = `${me} query --config ${shown}/acsync.yaml`;
         out('Both runs are in the history:');
-        out(`  acsync history --config ${shown}/acsync.yaml`);
+        out(`  ${me} history --config ${shown}/acsync.yaml`);
         out('Look at the data (the warehouse is DuckDB: the duckdb CLI works too, schema "demo"):');
         out(
           `  ${q} "SELECT id, email, first_name, last_name, updated_timestamp FROM ac_rudder_contacts ORDER BY updated_timestamp DESC LIMIT 5"`,
