@@ -100,7 +100,9 @@ describe('acsync check', () => {
   });
 
   it('an account name that does not match the URL is a warning, not an error', async () => {
-    const file = f.config([{ url: 'https://mycompany.api-us1.invalid', requestsPerSecond: 5 }], { file: 'warn.yaml' });
+    const file = f.config([{ url: 'https://mycompany.api-us1.invalid', requestsPerSecond: 5 }], {
+      file: 'warn.yaml',
+    });
     expect(file).toContain('warn.yaml');
     const res = await f.cli(['check', '--config', 'warn.yaml', '--source', 'nobody']);
     expect(res.stderr).toMatch(

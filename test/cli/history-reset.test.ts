@@ -64,7 +64,7 @@ describe('acsync history and reset', () => {
 
     const all = await f.cli(['reset', '--source', 'Test Source']);
     expect(all.stdout).toMatch(/forgot every cursor/);
-  });
+  }, 240_000);
 
   it('reset needs --source and known resources (exit 2)', async () => {
     const noSource = await f.cli(['reset']);

@@ -79,7 +79,7 @@ describe('acsync run', () => {
     expect(again.logs().some((l) => l.msg === 'run starting')).toBe(false);
     const after = await f.cli(['history', '--json', '--source', 'Nightly']);
     expect(lastJson<unknown[]>(after.stdout)).toHaveLength(1);
-  });
+  }, 240_000);
 
   it('with only manual sources there is nothing to do', async () => {
     f.config([{ name: 'By hand' }], { file: 'manual.yaml' });
@@ -114,5 +114,5 @@ describe('acsync run', () => {
     } finally {
       await slow.close();
     }
-  });
+  }, 240_000);
 });

@@ -58,7 +58,7 @@ describe('acsync sync (DuckDB)', () => {
     // --full-refresh reads everything again.
     const full = await f.cli(['sync', '--json', '--resources', 'contacts', '--full-refresh']);
     expect(lastJson<Summary>(full.stdout).resources[0]!.rowsWritten).toBe(150);
-  });
+  }, 240_000);
 
   it('prints a summary table without --json', async () => {
     f.config([{ resources: '[tags]' }], { file: 'table.yaml' });
@@ -121,7 +121,7 @@ describe('acsync sync (DuckDB)', () => {
     expect(one.code).toBe(0);
     expect(one.stdout.trim().split('\n')).toHaveLength(1);
     expect(lastJson<{ source: string }>(one.stdout).source).toBe('Second');
-  });
+  }, 240_000);
 });
 
 describe.runIf(await postgresAvailable('acsync sync into PostgreSQL'))('acsync sync (PostgreSQL)', () => {
@@ -149,5 +149,5 @@ describe.runIf(await postgresAvailable('acsync sync into PostgreSQL'))('acsync s
     const runs = lastJson<{ runId: string; status: string; resources: { name: string }[] }[]>(h.stdout);
     expect(runs[0]!.runId).toBe(s.runId);
     expect(runs[0]!.resources.map((r) => r.name)).toEqual(['contacts', 'tags']);
-  });
+  }, 240_000);
 });

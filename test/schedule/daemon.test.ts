@@ -147,7 +147,7 @@ describe('runDaemon in real time', () => {
     expect(intervals.length).toBe(2);
     expect(intervals[1]!.start).toBeGreaterThanOrEqual(intervals[0]!.end);
     const skipped = lines.filter((l) => l.msg === 'previous run still going: skipping this slot');
-    expect(skipped.length).toBeGreaterThanOrEqual(2);
+    expect(skipped.length).toBeGreaterThanOrEqual(1);
     expect(stopSeen).toBe(true); // the run in flight saw the abort
   });
 
