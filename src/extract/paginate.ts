@@ -14,8 +14,10 @@ export const PAGE_SIZE = 100;
 const MAX_BACKTRACKS = 3;
 
 export interface PagePosition {
-  /** keyset: the last id read. */
+  /** keyset (older states): the last id read. */
   after?: string;
+  /** keyset: each id range's last id read. */
+  parts?: KeysetPart[];
   /** offset: where the next request starts, and the key of the record expected first there. */
   offset?: number;
   lastKey?: string | null;
@@ -32,6 +34,11 @@ export interface RawPage {
   done: boolean;
   /** Where to resume after this page (null when done). */
   next: PagePosition | null;
+}
+
+/** `meta.total` of a page, for progress displays (never to stop). */
+export function pageTotal(page: RawPage): number | null {
+  return totalHint(page.body);
 }
 
 export interface PagingTarget {
@@ -61,33 +68,116 @@ function keyOf(record: Record<string, unknown>, pk: string): string {
   return String(record[pk]);
 }
 
-/** Contacts: `orders[id]=ASC` + `id_greater`, AC's advice for large accounts; immune to shifting. */
-export async function* keysetPages(t: PagingTarget, start: PagePosition = {}): AsyncGenerator<RawPage> {
-  let after = start.after;
-  for (;;) {
+/** One id range of a partitioned keyset scan: ids in (after, below). */
+export interface KeysetPart {
+  after: string | null;
+  below: string | null;
+  done: boolean;
+}
+
+/**
+ * Contacts: `orders[id]=ASC` + `id_greater`, AC's advice for large accounts; immune to records shifting.
+ * Keyset pages come one after another, which at 150–400 ms of latency would leave the request budget
+ * idle; so when `meta.total` says many pages remain, the rest of the id range is split into `partitions`
+ * ranges (`id_greater` + `id_less`) read side by side. The last range has no upper bound, so contacts
+ * created during the scan are still read. The resume point is every range's last id.
+ */
+export async function* keysetPages(
+  t: PagingTarget & { partitions?: number },
+  start: PagePosition = {},
+): AsyncGenerator<RawPage> {
+  const fetchPart = async (part: KeysetPart) => {
     const res = await t.client.get(
       t.path,
       {
         ...t.params,
         'orders[id]': 'ASC',
-        ...(after !== undefined ? { id_greater: after } : {}),
+        ...(part.after !== null ? { id_greater: part.after } : {}),
+        ...(part.below !== null ? { id_less: part.below } : {}),
         limit: PAGE_SIZE,
       },
       t.counter,
     );
     const records = arrayOf(res.body, t.arrayKey);
-    let maxId = after;
+    let maxId = part.after;
+    let beyond = false;
     for (const rec of records) {
       const id = keyOf(rec, t.primaryKey);
-      if (maxId === undefined || compareIds(id, maxId) > 0) maxId = id;
+      if (maxId === null || compareIds(id, maxId) > 0) maxId = id;
+      if (part.below !== null && compareIds(id, part.below) >= 0) beyond = true;
     }
-    const done = records.length < PAGE_SIZE;
-    if (!done && maxId === after) {
-      throw new Error(`${t.path}: keyset paging made no progress after id ${after}`);
+    // A full page that did not move forward would loop for ever.
+    if (records.length >= PAGE_SIZE && maxId === part.after) {
+      throw new Error(`${t.path}: keyset paging made no progress after id ${part.after}`);
     }
-    yield { body: res.body, bytes: res.bytes, records, skip: 0, done, next: done ? null : { after: maxId } };
+    // `beyond`: the server ignored id_less; the next range covers those ids, so this range is finished.
+    const next: KeysetPart = { after: maxId, below: part.below, done: records.length < PAGE_SIZE || beyond };
+    return { res, records, next };
+  };
+
+  let parts: KeysetPart[];
+  if (start.parts?.length) {
+    parts = start.parts.map((p) => ({ ...p }));
+  } else {
+    const first = await fetchPart({ after: start.after ?? null, below: null, done: false });
+    parts = [first.next];
+    const total = totalHint(first.res.body);
+    const wanted = Math.max(1, t.partitions ?? 3);
+    if (
+      !first.next.done &&
+      wanted > 1 &&
+      total !== null &&
+      total - first.records.length > PAGE_SIZE * 4 * wanted
+    ) {
+      const top = await t.client.get(t.path, { ...t.params, 'orders[id]': 'DESC', limit: 1 }, t.counter);
+      const lo = Number(first.next.after);
+      const hi = Number(arrayOf(top.body, t.arrayKey)[0]?.[t.primaryKey]);
+      if (Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && hi - lo > PAGE_SIZE * wanted) {
+        const width = Math.ceil((hi - lo) / wanted);
+        parts = Array.from({ length: wanted }, (_, k) => ({
+          after: String(lo + k * width),
+          below: k === wanted - 1 ? null : String(lo + (k + 1) * width + 1),
+          done: false,
+        }));
+      }
+    }
+    const done = parts.every((p) => p.done);
+    yield {
+      body: first.res.body,
+      bytes: first.res.bytes,
+      records: first.records,
+      skip: 0,
+      done,
+      next: done ? null : { parts: parts.map((p) => ({ ...p })) },
+    };
     if (done) return;
-    after = maxId;
+  }
+
+  type Flight = Promise<{ i: number; r: Awaited<ReturnType<typeof fetchPart>> }>;
+  const inFlight = new Map<number, Flight>();
+  const launch = (i: number) => {
+    const f: Flight = fetchPart(parts[i]).then((r) => ({ i, r }));
+    f.catch(() => {});
+    inFlight.set(i, f);
+  };
+  parts.forEach((p, i) => {
+    if (!p.done) launch(i);
+  });
+  while (inFlight.size) {
+    const { i, r } = await Promise.race(inFlight.values());
+    inFlight.delete(i);
+    parts[i] = r.next;
+    // Ask for this range's next page before handing this one over, so requests stay in flight.
+    if (!r.next.done) launch(i);
+    const done = parts.every((p) => p.done);
+    yield {
+      body: r.res.body,
+      bytes: r.res.bytes,
+      records: r.records,
+      skip: 0,
+      done,
+      next: done ? null : { parts: parts.map((p) => ({ ...p })) },
+    };
   }
 }
 

@@ -5,7 +5,7 @@
 import type { ApiClient, QueryParams, RequestCounter } from '../api/client.ts';
 import type { ExtractedPage, JsonObject, SourceRecord } from '../core/contracts.ts';
 import { findResource, type ResourceDef } from './catalog.ts';
-import { arrayOf, keysetPages, offsetPages, type PagePosition, type RawPage } from './paginate.ts';
+import { arrayOf, keysetPages, offsetPages, type PagePosition, pageTotal, type RawPage } from './paginate.ts';
 import { type ResourceState, readState, toJson } from './state.ts';
 import { newestOf, parseTimestamp, toDate, toIso } from './timestamps.ts';
 
@@ -44,6 +44,8 @@ export interface ScanOptions {
 
 export interface ScanPage {
   pages: ExtractedPage[];
+  /** The collection's `meta.total` when the API sent one (progress only). */
+  total: number | null;
   /** Response bytes of this page (for batch sizing). */
   bytes: number;
   done: boolean;
@@ -121,7 +123,7 @@ export async function* runScan(plan: ScanPlan, opts: ScanOptions): AsyncGenerato
         state: toJson(nextState(m, raw)),
       });
     }
-    yield { pages: out, bytes: raw.bytes, done: raw.done };
+    yield { pages: out, bytes: raw.bytes, done: raw.done, total: pageTotal(raw) };
   }
 }
 

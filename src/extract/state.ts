@@ -30,6 +30,13 @@ export function readState(json: JsonObject | null | undefined): ResourceState {
   const pos = (scan.position ?? {}) as JsonObject;
   const position: PagePosition = {};
   if (typeof pos.after === 'string') position.after = pos.after;
+  if (Array.isArray(pos.parts)) {
+    position.parts = (pos.parts as JsonObject[]).map((p) => ({
+      after: typeof p.after === 'string' ? p.after : null,
+      below: typeof p.below === 'string' ? p.below : null,
+      done: p.done === true,
+    }));
+  }
   if (typeof pos.offset === 'number') position.offset = pos.offset;
   if (typeof pos.lastKey === 'string' || pos.lastKey === null)
     position.lastKey = pos.lastKey as string | null;
@@ -50,6 +57,7 @@ export function toJson(state: ResourceState): JsonObject {
     const position: JsonObject = {};
     const p = state.scan.position;
     if (p.after !== undefined) position.after = p.after;
+    if (p.parts) position.parts = p.parts.map((x) => ({ after: x.after, below: x.below, done: x.done }));
     if (p.offset !== undefined) position.offset = p.offset;
     if (p.lastKey !== undefined) position.lastKey = p.lastKey;
     out.scan = { since: state.scan.since, position, maxSeen: state.scan.maxSeen };

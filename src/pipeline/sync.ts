@@ -187,6 +187,7 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
       // One write in flight per scan, overlapping with the next batch's requests; waiting for it before the
       // next write keeps batches (and so their states) committed in order.
       let writing: Promise<void> | null = null;
+      let total: number | null = null;
       const settle = async () => {
         const w = writing;
         writing = null;
@@ -211,6 +212,7 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
           events: t.events,
           rowsWritten: t.rows,
           pages: t.pages,
+          ...(total !== null && b.resource === plan.source.name ? { total } : {}),
         });
       };
       const flush = async (b: PendingBatch) => {
@@ -234,6 +236,7 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
         let completed = false;
         for await (const page of scan) {
           for (const p of page.pages) batches.get(p.resource)!.add(p, page.bytes);
+          if (page.total !== null) total = page.total;
           const stopping = stop.signal.aborted || fatal !== null;
           for (const b of batches.values()) if (b.full || page.done || stopping) await flush(b);
           if (page.done) completed = true;
