@@ -327,6 +327,7 @@ export class Api {
   // ───────────── writes ─────────────
 
   write(method: string, segments: string[], payload: unknown, now: number): ApiResponse {
+    if (method === 'POST' && segments.join('/') === 'contact/sync') return this.syncContact(payload, now);
     const { def, rest } = this.match(segments);
     if (!def?.write) return NO_ROUTE;
     const c = this.coll(def.name);
@@ -340,6 +341,18 @@ export class Api {
       return { status: 200, body: {} };
     }
     return NO_ROUTE;
+  }
+
+  /** POST /contact/sync: create the contact, or update the one with that e-mail (200 then, 201 on create). */
+  private syncContact(payload: unknown, now: number): ApiResponse {
+    const contacts = this.coll('contacts');
+    const parsed = this.attributes(contacts.def, payload);
+    if (parsed.error) return parsed.error;
+    const email = typeof parsed.attrs.email === 'string' ? parsed.attrs.email.trim().toLowerCase() : '';
+    const existing = email ? this.findContactByEmail(email) : undefined;
+    if (existing === undefined) return this.create(contacts, payload, now);
+    const { email: _same, ...rest } = parsed.attrs;
+    return this.update(contacts, existing, { contact: rest }, now);
   }
 
   /** The `{"contact": {...}}` envelope's content, or the 422 the real API gives without it. */

@@ -98,6 +98,23 @@ describe('writes', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('syncs a contact by e-mail: update when it exists, create when not', async () => {
+    const existing = (await call(em, 'contacts/30')).json.contact;
+    const updated = await call(em, 'contact/sync', {
+      method: 'POST',
+      body: { contact: { email: existing.email.toUpperCase(), lastName: 'Synced' } },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.json.contact).toMatchObject({ id: '30', lastName: 'Synced', email: existing.email });
+    expect(Date.parse(updated.json.contact.udate)).toBeGreaterThan(Date.parse(existing.udate));
+    const created = await call(em, 'contact/sync', {
+      method: 'POST',
+      body: { contact: { email: 'sync.new@example.org' } },
+    });
+    expect(created.status).toBe(201);
+    expect(Number(created.json.contact.id)).toBeGreaterThan(500);
+  });
+
   it('keeps one value per contact and field, and one tag row per contact and tag', async () => {
     const created = await call(em, 'contacts', {
       method: 'POST',
@@ -136,7 +153,7 @@ describe('writes', () => {
     expect((await call(em, 'contacts/9')).status).toBe(404);
     const page = await call(em, 'contacts?limit=10');
     expect(page.json.contacts.map((c: { id: string }) => c.id)).not.toContain('9');
-    expect(page.json.meta.total).toBe('501'); // 500 generated + 2 created - 1 deleted
+    expect(page.json.meta.total).toBe('502'); // 500 generated + 3 created - 1 deleted
     const remaining = new Set([...em.records('contactTags')].map((t) => t.id));
     for (const t of tagsOf9) expect(remaining.has(t.id)).toBe(false);
     expect((await call(em, 'contacts/9', { method: 'DELETE' })).status).toBe(404);
