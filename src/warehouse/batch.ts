@@ -246,27 +246,36 @@ export function fitRowsStream(
   rudder: RudderValues,
   tableName: string,
   maxRowBytes: number | null = null,
+  /** Emit every column of the table in this order (NULL where the batch has nothing): for loaders that fill whole rows. */
+  tableOrder?: readonly string[],
 ): FittedStream {
-  const constants = constantCells(rudder).filter(([name]) => schema.has(name));
-  const columns: LoadColumn[] = [{ name: 'id', type: schema.get('id')! }];
-  const template: Array<CellValue | null> = [null];
-  for (const [name, value] of constants) {
+  const columns: LoadColumn[] = [];
+  const template: Array<CellValue | null> = [];
+  const at = new Map<string, number>();
+  const use = (name: string): number => {
+    let i = at.get(name);
+    if (i === undefined) {
+      i = columns.length;
+      at.set(name, i);
+      columns.push({ name, type: schema.get(name)! });
+      template.push(null);
+    }
+    return i;
+  };
+  for (const name of tableOrder ?? []) use(name);
+  const idAt = use('id');
+  for (const [name, value] of constantCells(rudder)) {
+    if (!schema.has(name)) continue;
     const type = schema.get(name)!;
-    columns.push({ name, type });
     // An adopted table may type these differently; constants are strings or ISO datetimes.
     const coerce = COERCE[type][name === 'received_at' || name === 'uuid_ts' ? 'datetime' : 'string'];
-    template.push(coerce ? coerce(value) : null);
+    template[use(name)] = coerce ? coerce(value) : null;
   }
   const slot: number[] = [];
   for (let i = 0; i < batch.columns.length; i++) {
     const name = batch.columns[i];
-    if (overflow.has(name) || !schema.has(name)) slot.push(-1);
-    else {
-      slot.push(columns.length);
-      columns.push({ name, type: schema.get(name)! });
-    }
+    slot.push(overflow.has(name) || !schema.has(name) ? -1 : use(name));
   }
-  while (template.length < columns.length) template.push(null);
   const idColumnType = schema.get('id')!;
   const discards: DiscardRow[] = [];
   // Row budget: tuple header, null bitmap and RudderStack's columns come first.
@@ -293,7 +302,7 @@ export function fitRowsStream(
         continue;
       }
       for (let c = 0; c < width; c++) row[c] = template[c];
-      row[0] = id;
+      row[idAt] = id;
       for (let i = 0; i < flat.values.length; i++) {
         const value = flat.values[i];
         if (value === undefined) continue;

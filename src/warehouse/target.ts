@@ -183,6 +183,10 @@ export class Target implements WarehouseTarget {
         const info = await this.tableInfo(table);
         const plan = planColumns(flat, info?.columns ?? null, this.driver.dialect.maxColumns);
         const current = await this.addColumns(table, info, plan.add);
+        const batchKeys = flat.rows.map((r) => String(r.id));
+        const known = current.knownKeys;
+        // A first load skips the delete while every key in the batch is new to the table.
+        const fresh = known !== null && !batchKeys.some((k) => known.has(k));
         const fitted = fitRowsStream(
           flat,
           current.columns,
@@ -190,14 +194,12 @@ export class Target implements WarehouseTarget {
           rudder,
           table,
           this.driver.dialect.maxRowBytes,
+          fresh && !this.driver.loadsByName ? [...current.columns.keys()] : undefined,
         );
-        rowsWritten = await this.merge(
-          table,
-          current,
-          fitted,
-          ['id'],
-          flat.rows.map((r) => String(r.id)),
-        );
+        rowsWritten = await this.merge(table, fitted, ['id'], fresh);
+        if (known && known.size + batchKeys.length <= KNOWN_KEYS_LIMIT)
+          for (const k of batchKeys) known.add(k);
+        else current.knownKeys = null;
         discards = fitted.discards;
       }
       await this.options.onStep?.('merged');
@@ -294,16 +296,12 @@ export class Target implements WarehouseTarget {
    */
   private async merge(
     table: string,
-    info: TableInfo,
     fitted: FittedStream,
     keys: string[],
-    /** The batch's key values, when the table's keys are tracked (a first load). */
-    batchKeys?: string[],
+    /** No key of the batch is in the table yet (fitted then covers the whole table when the driver needs it). */
+    fresh = false,
   ): Promise<number> {
-    // A first load skips the delete while every key in the batch is new to the table.
-    const known = info.knownKeys;
-    const fresh = known !== null && batchKeys !== undefined && !batchKeys.some((k) => known.has(k));
-    if (fresh && this.driver.loadsByName) {
+    if (fresh) {
       await this.driver.load(this.schema, table, fitted.columns, fitted.rows);
       await this.options.onStep?.('staged');
     } else {
@@ -313,21 +311,14 @@ export class Target implements WarehouseTarget {
       await this.driver.exec(`CREATE TEMP TABLE ${quoteIdent(stage)} (${cols})`);
       await this.driver.load(null, stage, fitted.columns, fitted.rows);
       await this.options.onStep?.('staged');
-      if (!fresh) {
-        const on = keys.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
-        await this.driver.exec(
-          `DELETE FROM ${this.q(table)} AS t USING ${quoteIdent(stage)} AS s WHERE ${on}`,
-        );
-      }
+      const on = keys.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
+      await this.driver.exec(`DELETE FROM ${this.q(table)} AS t USING ${quoteIdent(stage)} AS s WHERE ${on}`);
       const names = fitted.columns.map((c) => quoteIdent(c.name)).join(', ');
       await this.driver.exec(
         `INSERT INTO ${this.q(table)} (${names}) SELECT ${names} FROM ${quoteIdent(stage)}`,
       );
       await this.driver.exec(`DROP TABLE ${quoteIdent(stage)}`);
     }
-    if (known && batchKeys && known.size + batchKeys.length <= KNOWN_KEYS_LIMIT)
-      for (const k of batchKeys) known.add(k);
-    else info.knownKeys = null;
     return fitted.count();
   }
 
@@ -354,7 +345,7 @@ export class Target implements WarehouseTarget {
       type: current.columns.get(c.name) ?? c.type,
     }));
     const rows = [...unique.values()];
-    await this.merge(DISCARDS_TABLE, current, { columns, rows, discards: [], count: () => rows.length }, [
+    await this.merge(DISCARDS_TABLE, { columns, rows, discards: [], count: () => rows.length }, [
       'table_name',
       'row_id',
       'column_name',

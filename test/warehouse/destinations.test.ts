@@ -381,6 +381,34 @@ describe.each(kinds)('%s', (kind) => {
     }
   });
 
+  it('keeps loading new ids straight in, with absent fields NULL, and merges when an id repeats', async () => {
+    const { h, target } = await setup(kind, 'fresh');
+    await target.writeBatch(batch([contact(1), contact(2)], { p: 1 }));
+    await target.writeBatch(batch([{ id: '3', email: 'only@x', extraField: 'e' }], { p: 2 }));
+    await target.writeBatch(batch([contact(4), { id: '1', email: 'again@x' }], { p: 3 }));
+    const rows = await h.rows(
+      `SELECT id, email, phone, extra_field, event FROM ${h.schema}.ac_rudder_contacts ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { id: '1', email: 'again@x', phone: null, extra_field: null, event: 'ac_rudder_contacts' },
+      {
+        id: '2',
+        email: 'person2@example.com',
+        phone: '+1 555 0102',
+        extra_field: null,
+        event: 'ac_rudder_contacts',
+      },
+      { id: '3', email: 'only@x', phone: null, extra_field: 'e', event: 'ac_rudder_contacts' },
+      {
+        id: '4',
+        email: 'person4@example.com',
+        phone: '+1 555 0104',
+        extra_field: null,
+        event: 'ac_rudder_contacts',
+      },
+    ]);
+  });
+
   it('stores jsonPaths as JSON columns', async () => {
     const { h, target } = await setup(kind, 'json', 'ac_', { jsonPaths: ['fieldValues', 'links'] });
     await target.writeBatch(

@@ -103,7 +103,7 @@ const APPEND: Record<RudderType, Append> = {
 
 export class DuckDBDriver implements Driver {
   readonly dialect = DIALECTS.duckdb;
-  // The Appender fills every column of a table in order, so real tables are loaded through a temp stage.
+  // The Appender fills every column of a table, in order.
   readonly loadsByName = false;
   private closed = false;
 
