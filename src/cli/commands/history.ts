@@ -104,15 +104,12 @@ Examples:
           );
           const table = renderTable(
             ['resource', 'table', 'events', 'rows written', 'status'],
-            run.resources.map((r) => [
-              r.name,
-              r.table,
-              r.events,
-              r.rowsWritten,
-              r.error ? `${r.status}: ${r.error}` : r.status,
-            ]),
+            run.resources.map((r) => [r.name, r.table, r.events, r.rowsWritten, r.status]),
           );
           out(table.replace(/^/gm, '    '));
+          // Reasons under the table, so one long message does not widen every row.
+          for (const r of run.resources.filter((x) => x.error))
+            out(`    ${r.name} (${r.status}): ${r.error}`);
         }
         out();
       }
