@@ -34,7 +34,7 @@ export function parsePositiveInt(value: string): number {
 
 /** On a terminal with live progress, only warnings and errors are logged (they would tear the bars). */
 export function cliLogger(opts: { live?: boolean } = {}): Logger {
-  return createLogger(opts.live ? { level: process.env.ACSYNC_LOG_LEVEL ?? 'warn' } : {});
+  return createLogger(opts.live ? { level: process.env.ACSYNC_LOG_LEVEL || 'warn' } : {});
 }
 
 /** Opens the source's view of its destination, runs `fn`, always closes. */

@@ -1,5 +1,6 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueSchema } from '../support/env.ts';
+import { BIN, dropSchema, POSTGRES_URL, postgresAvailable, uniqueSchema } from '../support/env.ts';
 import { type CliFixture, cliFixture, lastJson, logLines } from './fixture.ts';
 
 interface Summary {
@@ -67,6 +68,36 @@ describe('acsync sync (DuckDB)', () => {
     expect(res.stdout).toMatch(/^Test Source: ok — [\d,]+ events in .* \(run \S+\)$/m);
     expect(res.stdout).toMatch(/^tags\s+ac_rudder_tags\s+\d+\s+\d+\s+ok$/m);
   });
+
+  // `script` (util-linux) runs acsync on a terminal, where it draws progress instead of logging.
+  const haveScript = spawnSync('script', ['--version']).status === 0;
+  if (!haveScript) console.warn('skipping the terminal progress test: the `script` command is absent');
+  it.runIf(haveScript)(
+    'on a terminal: live progress on stderr, no info logs, then the summary table',
+    async () => {
+      f.config([{ resources: '[contacts, tags]' }], { file: 'tty.yaml' });
+      const child = spawn(
+        'script',
+        ['-qfec', `${process.execPath} ${BIN} sync --config tty.yaml`, '/dev/null'],
+        {
+          cwd: f.dir,
+          env: { ...process.env, AC_API_KEY: f.emulator.apiKey, CI: undefined, ACSYNC_LOG_LEVEL: undefined },
+        },
+      );
+      let screen = '';
+      child.stdout.on('data', (d) => {
+        screen += d;
+      });
+      child.stdin.end();
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code, screen).toBe(0);
+      expect(screen).toMatch(/resources: \d+ done of \d+ started · [\d,]+ records/);
+      expect(screen).toMatch(/contacts\s+[\d,]+ records · \d+ pages/);
+      expect(screen).not.toMatch(/"level":30/);
+      expect(screen).toMatch(/Test Source: ok — [\d,]+ events/);
+    },
+    240_000,
+  );
 
   it('an unknown resource on the command line: exit 2 before anything runs', async () => {
     f.config([{}], { file: 'unknown.yaml' });
