@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.ts';
 import { BIN, dropSchema, POSTGRES_URL, postgresAvailable, uniqueSchema } from '../support/env.ts';
 import { type CliFixture, cliFixture, lastJson, logLines } from './fixture.ts';
 
@@ -98,6 +99,37 @@ describe('acsync sync (DuckDB)', () => {
     },
     240_000,
   );
+
+  it('Ctrl-C stops gracefully: batches in flight commit, the run is recorded, not left running (exit 1)', async () => {
+    const slow = await startEmulator({ port: 0, contacts: 400, rateLimit: 0, seed: 5, latency: [200, 300] });
+    try {
+      f.config([{ url: slow.url, resources: 'all' }], { file: 'sigint.yaml' });
+      const child = spawn(process.execPath, [BIN, 'sync', '--config', 'sigint.yaml', '--json'], {
+        cwd: f.dir,
+        env: { ...process.env, AC_API_KEY: slow.apiKey, ACSYNC_LOG_LEVEL: 'info' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/"resource started"/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code, stderr.slice(-1500)).toBe(1);
+      expect(stderr).toMatch(/stopping: finishing the current batches and saving state/);
+      const s = lastJson<Summary>(stdout);
+      expect(['partial', 'failed']).toContain(s.status); // failed when no resource had finished yet
+      const h = await f.cli(['history', '--config', 'sigint.yaml', '--json']);
+      const runs = lastJson<{ runId: string; resources: { status: string }[] }[]>(h.stdout);
+      expect(runs[0]!.runId).toBe(s.runId);
+      expect(runs[0]!.resources.some((r) => r.status === 'running')).toBe(false);
+    } finally {
+      await slow.close();
+    }
+  }, 240_000);
 
   it('an unknown resource on the command line: exit 2 before anything runs', async () => {
     f.config([{}], { file: 'unknown.yaml' });
