@@ -11,9 +11,13 @@ export function withConfigOption(cmd: Command): Command {
   return cmd.option('-c, --config <path>', 'the config file', `./${DEFAULTS.configFile}`);
 }
 
-export function readConfig(path: string): LoadedConfig {
+/** Loads the config; warnings go to stderr as text, or as log records when stderr carries JSON logs. */
+export function readConfig(path: string, logger?: Logger): LoadedConfig {
   const config = loadConfig(path);
-  for (const w of config.warnings) process.stderr.write(`warning: ${redact(w)}\n`);
+  for (const w of config.warnings) {
+    if (logger) logger.warn(w);
+    else process.stderr.write(`warning: ${redact(w)}\n`);
+  }
   return config;
 }
 

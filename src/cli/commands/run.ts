@@ -30,9 +30,9 @@ Examples:
   $ nohup acsync run --config /etc/acsync.yaml 2>> acsync.log &`,
     )
     .action(async (opts: { config: string; source?: string }) => {
-      const config = readConfig(opts.config);
-      const sources = selectSources(config, opts.source);
       const logger = cliLogger();
+      const config = readConfig(opts.config, logger);
+      const sources = selectSources(config, opts.source);
       for (const s of sources) {
         const next = upcomingRuns(s.schedule, new Date(), 3).map((d) => d.toISOString());
         logger.info({ source: s.name, schedule: s.schedule, upcoming: next }, 'source');

@@ -44,10 +44,11 @@ Examples:
         fullRefresh?: boolean;
         json?: boolean;
       }) => {
-        const config = readConfig(opts.config);
+        const live = wantsLiveProgress(opts.json ?? false);
+        const logger = cliLogger({ live });
+        const config = readConfig(opts.config, live ? undefined : logger);
         const sources = selectSources(config, opts.source);
         if (opts.resources) resolveResources(opts.resources); // fail before anything starts
-        const logger = cliLogger({ live: wantsLiveProgress(opts.json ?? false) });
         const ctl = stopOnSignals(logger);
         const { exitCode } = await syncMany(config, sources, {
           resources: opts.resources,
