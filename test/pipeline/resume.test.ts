@@ -9,7 +9,7 @@ import { openWarehouse } from '../../src/warehouse/index.ts';
 import { PROJECT_ROOT, tempDir } from '../support/env.ts';
 import { qualified, sourceFor, tableIds, withQuery } from './support.ts';
 
-const CONTACTS = 20_000;
+const CONTACTS = 12_000;
 const FIXTURE = join(PROJECT_ROOT, 'test/pipeline/fixtures/run-sync.ts');
 let emulator: RunningEmulator;
 let dir: { path: string; cleanup: () => void };
@@ -62,14 +62,14 @@ describe('resuming a killed sync', () => {
   it('ends with the full table after random SIGKILLs, requesting fewer pages than two full runs', async () => {
     const dest: DestinationConfig = { type: 'duckdb', name: 'w', path: `${dir.path}/resume.duckdb` };
     const source = sourceFor(emulator);
-    const input = { source, destination: dest, resources: ['contacts'], batchRows: 2000 };
+    const input = { source, destination: dest, resources: ['contacts'], batchRows: 1500 };
     const fullRunPages = Math.floor(CONTACTS / 100) + 1;
     const before = emulator.stats().requests;
 
     let kills = 0;
     for (let i = 0; i < 3; i++) {
-      // A random moment: after 15–70 more pages of this run.
-      const after = 15 + Math.floor(Math.random() * 55);
+      // A random moment: after 15–60 more pages of this run.
+      const after = 15 + Math.floor(Math.random() * 45);
       const r = await runChild(input, after);
       if (r.signal === 'SIGKILL') kills++;
     }
