@@ -2,11 +2,11 @@
 // so no figure in it is hand-edited or stale. Each script prints, as its last stdout line, a JSON object
 // `{"name": string, "title"?: string, "notes"?: string[], "figures": Figure[]}`.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchResult, parseBenchLine, renderReport } from './report.ts';
+import { type BenchResult, type Figure, parseBenchLine, renderReport } from './report.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -52,6 +52,21 @@ for (const file of SCRIPTS) {
   } else {
     results.push({ ...parsed, seconds: Math.round((Date.now() - started) / 1000) });
   }
+}
+
+// Figures the full-size stress suites recorded (`npm run test:stress` writes them; see test/proof/suites/figures.ts).
+const STRESS_FIGURES = join(ROOT, 'bench/.out/stress-figures.json');
+if (!only.length && existsSync(STRESS_FIGURES)) {
+  const suites = JSON.parse(readFileSync(STRESS_FIGURES, 'utf8')) as Record<
+    string,
+    { at: string; figures: Figure[] }
+  >;
+  results.push({
+    name: 'stress',
+    title: 'Stress suites (npm run test:stress, full size)',
+    notes: Object.entries(suites).map(([suite, s]) => `${suite}: recorded ${s.at}`),
+    figures: Object.values(suites).flatMap((s) => s.figures),
+  });
 }
 
 const report = renderReport(results, {
