@@ -49,6 +49,8 @@ interface TableInfo {
    * load): a batch whose keys are all new loads straight in, with no delete. null = unknown, merge.
    */
   knownKeys: Set<string> | null;
+  /** Whether the merge index (indexKey) is known to exist. */
+  indexed: boolean;
 }
 
 /** Beyond this many keys, a first load stops tracking them (memory stays bounded) and merges. */
@@ -196,6 +198,11 @@ export class Target implements WarehouseTarget {
           this.driver.dialect.maxRowBytes,
           fresh && !this.driver.loadsByName ? [...current.columns.keys()] : undefined,
         );
+        // The index is built when the first merge needs it: a first load of new ids never maintains it.
+        if (!fresh && !current.indexed) {
+          await this.indexKey(table);
+          current.indexed = true;
+        }
         rowsWritten = await this.merge(table, fitted, ['id'], fresh);
         if (known && known.size + batchKeys.length <= KNOWN_KEYS_LIMIT)
           for (const k of batchKeys) known.add(k);
@@ -244,8 +251,7 @@ export class Target implements WarehouseTarget {
       for (const r of rows)
         columns.set(String(r.column_name), rudderTypeOf(this.driver.dialect, String(r.data_type)));
       const any = await this.driver.query(`SELECT 1 AS x FROM ${this.q(table)} LIMIT 1`);
-      info = { columns, knownKeys: any.length === 0 ? new Set() : null };
-      if (columns.has('id')) await this.indexKey(table);
+      info = { columns, knownKeys: any.length === 0 ? new Set() : null, indexed: false };
     }
     this.tables.set(table, info);
     return info;
@@ -260,8 +266,7 @@ export class Target implements WarehouseTarget {
     const def = ([name, type]: [string, RudderType]) => `${quoteIdent(name)} ${d.types[type]}`;
     if (!info) {
       await this.driver.exec(`CREATE TABLE ${this.q(table)} (${add.map(def).join(', ')})`);
-      const created: TableInfo = { columns: new Map(add), knownKeys: new Set() };
-      await this.indexKey(table);
+      const created: TableInfo = { columns: new Map(add), knownKeys: new Set(), indexed: false };
       this.tables.set(table, created);
       return created;
     }
@@ -280,7 +285,8 @@ export class Target implements WarehouseTarget {
 
   /**
    * Where the dialect wants it (PostgreSQL), an index on `id` keeps delete-then-insert merges from
-   * scanning the whole table each batch. Adopted tables get one too (RudderStack created none).
+   * scanning the whole table each batch. Adopted tables get one too (RudderStack created none). Built
+   * at the first merge, so a first load of new ids never pays for maintaining it.
    */
   private async indexKey(table: string): Promise<void> {
     if (!this.driver.dialect.indexMergeKey || table === DISCARDS_TABLE) return;

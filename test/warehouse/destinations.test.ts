@@ -118,6 +118,13 @@ describe.each(kinds)('%s', (kind) => {
     expect(types.scoreValues).toBeUndefined(); // [] is blank: no column
     expect(types.organization).toBeUndefined();
     expect(await target.getState('contacts')).toEqual({ cursor: 'b' });
+    if (kind === 'postgres') {
+      // The merge built an index on id (RudderStack's tables have none; merges would scan the table).
+      const indexes = await h.rows(
+        `SELECT indexdef FROM pg_indexes WHERE schemaname = '${h.schema}' AND tablename = 'ac_rudder_contacts'`,
+      );
+      expect(indexes.map((i) => i.indexdef)).toEqual([expect.stringMatching(/USING btree \(id\)$/)]);
+    }
   });
 
   it('commits a batch with its state, or neither (a failure mid-merge)', async () => {
