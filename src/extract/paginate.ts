@@ -198,8 +198,13 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
   let backtracks = 0;
   let total: number | null = null;
   const ahead = new Map<number, Promise<ApiResponse>>();
-  const fetchAt = (o: number) =>
-    t.client.get(t.path, { ...t.params, limit: PAGE_SIZE, offset: o }, t.counter);
+  const fetchAt = (o: number) => {
+    const p = t.client.get(t.path, { ...t.params, limit: PAGE_SIZE, offset: o }, t.counter);
+    // A prefetch can fail while the reader is busy writing: mark it handled at once (awaiting it later
+    // still throws), or Node ends the process on an unhandled rejection before the reader gets to it.
+    p.catch(() => {});
+    return p;
+  };
   // Unclaimed prefetches must not surface as unhandled rejections.
   const drop = () => {
     for (const p of ahead.values()) p.catch(() => {});
