@@ -15,7 +15,32 @@ export const FULL = process.env.ACSYNC_STRESS === 'full';
 /** Suite sizes: the full ones run by `npm run test:stress`, the reduced ones inside `npm test`. */
 export const SIZES = FULL
   ? { crashContacts: 50_000, kills: 20, faultContacts: 20_000, badInputContacts: 2_000 }
-  : { crashContacts: 1_000, kills: 5, faultContacts: 1_000, badInputContacts: 300 };
+  : { crashContacts: 1_000, kills: 5, faultContacts: 500, badInputContacts: 300 };
+
+/**
+ * Resources the reduced fault suite syncs: one of each paging style (keyset, offset, side-load, child
+ * collections) so every fault meets every paginator; the full suite syncs them all.
+ */
+export const FAULT_RESOURCES: string[] | undefined = FULL
+  ? undefined
+  : [
+      'contacts',
+      'field_values',
+      'contact_tags',
+      'deals',
+      'notes',
+      'tags',
+      'lists',
+      'fields',
+      'field_options',
+      'deal_groups',
+      'deal_stages',
+      'ecom_order_products',
+      'users',
+    ];
+
+/** Per-test timeout: full-size runs take long. */
+export const SUITE_TIMEOUT_MS = FULL ? 4 * 3600_000 : 600_000;
 
 export const SOURCE_NAME = 'Proof Source';
 export const PREFIX = 'ac_';

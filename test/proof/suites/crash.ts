@@ -12,6 +12,7 @@ import {
   historyRuns,
   postgresDest,
   SIZES,
+  SUITE_TIMEOUT_MS,
   seeded,
   states,
   sync,
@@ -49,121 +50,126 @@ export async function crashSuite(kind: 'duckdb' | 'postgres'): Promise<void> {
         tmp.cleanup();
       });
 
-      it('SIGKILLed at seeded moments and restarted, it ends identical to one uninterrupted sync', async () => {
-        const refDest = dest('reference');
-        const crashDest = dest('crashed');
-        const refConfig = writeConfig(`${tmp.path}/reference.yaml`, refDest, {
-          url: em.url,
-          apiKey: em.apiKey,
-        });
-        const crashConfig = writeConfig(`${tmp.path}/crashed.yaml`, crashDest, {
-          url: em.url,
-          apiKey: em.apiKey,
-        });
+      it(
+        'SIGKILLed at seeded moments and restarted, it ends identical to one uninterrupted sync',
+        async () => {
+          const refDest = dest('reference');
+          const crashDest = dest('crashed');
+          const refConfig = writeConfig(`${tmp.path}/reference.yaml`, refDest, {
+            url: em.url,
+            apiKey: em.apiKey,
+          });
+          const crashConfig = writeConfig(`${tmp.path}/crashed.yaml`, crashDest, {
+            url: em.url,
+            apiKey: em.apiKey,
+          });
 
-        // The reference: one uninterrupted sync, then an incremental one (the least work any resumed run does).
-        let before = em.stats().requests;
-        const t0 = Date.now();
-        const ref = await sync(refConfig);
-        expect(ref.code, ref.stderr.slice(-2000)).toBe(0);
-        const fullSeconds = (Date.now() - t0) / 1000;
-        const fullRequests = em.stats().requests - before;
-        before = em.stats().requests;
-        const again = await sync(refConfig);
-        expect(again.code, again.stderr.slice(-2000)).toBe(0);
-        const incrementalRequests = em.stats().requests - before;
+          // The reference: one uninterrupted sync, then an incremental one (the least work any resumed run does).
+          let before = em.stats().requests;
+          const t0 = Date.now();
+          const ref = await sync(refConfig);
+          expect(ref.code, ref.stderr.slice(-2000)).toBe(0);
+          const fullSeconds = (Date.now() - t0) / 1000;
+          const fullRequests = em.stats().requests - before;
+          before = em.stats().requests;
+          const again = await sync(refConfig);
+          expect(again.code, again.stderr.slice(-2000)).toBe(0);
+          const incrementalRequests = em.stats().requests - before;
 
-        const rand = seeded(SEED);
-        let kills = 0;
-        let endedOnTheirOwn = 0;
-        const killPoints: number[] = [];
-        for (let attempt = 0; kills < SIZES.kills && attempt < SIZES.kills * 3; attempt++) {
-          // The first run starts from nothing; later ones resume, and need at least an incremental run's work.
-          const range = attempt === 0 ? fullRequests : incrementalRequests;
-          const at = 1 + Math.floor(rand() * Math.max(1, Math.floor(range * 0.9) - 1));
-          const { killed, result } = await syncKilledAfter(crashConfig, em, at);
-          if (killed) {
-            kills++;
-            killPoints.push(at);
-          } else {
-            expect(result.code, result.stderr.slice(-2000)).toBe(0);
-            endedOnTheirOwn++;
+          const rand = seeded(SEED);
+          let kills = 0;
+          let endedOnTheirOwn = 0;
+          const killPoints: number[] = [];
+          for (let attempt = 0; kills < SIZES.kills && attempt < SIZES.kills * 3; attempt++) {
+            // The first run starts from nothing; later ones resume, and need at least an incremental run's work.
+            const range = attempt === 0 ? fullRequests : incrementalRequests;
+            const at = 1 + Math.floor(rand() * Math.max(1, Math.floor(range * 0.9) - 1));
+            const { killed, result } = await syncKilledAfter(crashConfig, em, at);
+            if (killed) {
+              kills++;
+              killPoints.push(at);
+            } else {
+              expect(result.code, result.stderr.slice(-2000)).toBe(0);
+              endedOnTheirOwn++;
+            }
           }
-        }
-        expect(kills).toBe(SIZES.kills);
-        const final = await sync(crashConfig);
-        expect(final.code, final.stderr.slice(-2000)).toBe(0);
+          expect(kills).toBe(SIZES.kills);
+          const final = await sync(crashConfig);
+          expect(final.code, final.stderr.slice(-2000)).toBe(0);
 
-        // Same tables, ids and values; no id twice.
-        const [want, got] = [await fingerprint(refDest), await fingerprint(crashDest)];
-        expect(Object.keys(want).length).toBeGreaterThan(40);
-        expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-        for (const [table, fp] of Object.entries(want)) {
-          expect(got[table], table).toEqual(fp);
-          expect(got[table]!.distinctIds, `${table}: an id appears twice`).toBe(got[table]!.rows);
-        }
-        expect(got.ac_rudder_contacts?.rows).toBe(SIZES.crashContacts);
+          // Same tables, ids and values; no id twice.
+          const [want, got] = [await fingerprint(refDest), await fingerprint(crashDest)];
+          expect(Object.keys(want).length).toBeGreaterThan(40);
+          expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+          for (const [table, fp] of Object.entries(want)) {
+            expect(got[table], table).toEqual(fp);
+            expect(got[table]!.distinctIds, `${table}: an id appears twice`).toBe(got[table]!.rows);
+          }
+          expect(got.ac_rudder_contacts?.rows).toBe(SIZES.crashContacts);
 
-        // The same stored state, with no scan left unfinished.
-        const [wantState, gotState] = [await states(refDest), await states(crashDest)];
-        expect(gotState).toEqual(wantState);
-        for (const [resource, s] of Object.entries(gotState))
-          expect((s as { scan?: unknown }).scan, `${resource} has an unfinished scan`).toBeUndefined();
+          // The same stored state, with no scan left unfinished.
+          const [wantState, gotState] = [await states(refDest), await states(crashDest)];
+          expect(gotState).toEqual(wantState);
+          for (const [resource, s] of Object.entries(gotState))
+            expect((s as { scan?: unknown }).scan, `${resource} has an unfinished scan`).toBeUndefined();
 
-        // History: the runs that ended by themselves succeeded; every killed run that got as far as recording
-        // itself is failed/partial (its unfinished resources marked by the next start), never success.
-        const runs = await historyRuns(crashDest);
-        const ok = runs.filter((r) => finishedOk(r.statuses));
-        const interrupted = runs.filter((r) => !finishedOk(r.statuses));
-        expect(ok.length).toBe(endedOnTheirOwn + 1);
-        expect(finishedOk(runs.at(-1)!.statuses)).toBe(true);
-        expect(interrupted.length).toBeGreaterThanOrEqual(1);
-        expect(interrupted.length).toBeLessThanOrEqual(kills);
-        for (const r of interrupted) {
-          expect(r.statuses).not.toContain('running');
-          expect(r.statuses).toContain('failed');
-          expect(r.errors).toContain(STOPPED);
-        }
-        recordFigures(`crash-${kind}`, [
-          {
-            key: `crash_${kind}_contacts`,
-            value: SIZES.crashContacts,
-            unit: 'contacts',
-            definition: 'Size of the emulated account the crash suite syncs.',
-          },
-          {
-            key: `crash_${kind}_kills`,
-            value: kills,
-            unit: 'kills',
-            definition: 'SIGKILLs at seeded request counts before the final, completing sync.',
-          },
-          {
-            key: `crash_${kind}_interrupted_runs_in_history`,
-            value: interrupted.length,
-            unit: 'runs',
-            definition: 'Killed runs that had recorded themselves, all shown failed/partial in _acsync_runs.',
-          },
-          {
-            key: `crash_${kind}_full_sync_seconds`,
-            value: Math.round(fullSeconds * 10) / 10,
-            unit: 's',
-            definition:
-              'Wall time of the uninterrupted reference sync (real binary, emulator at --rate-limit 0).',
-          },
-          {
-            key: `crash_${kind}_full_sync_requests`,
-            value: fullRequests,
-            unit: 'requests',
-            definition: 'Requests the uninterrupted reference sync made.',
-          },
-          {
-            key: `crash_${kind}_tables_compared`,
-            value: Object.keys(want).length,
-            unit: 'tables',
-            definition: 'Tables whose row count, distinct ids and record checksum matched the reference.',
-          },
-        ]);
-      });
+          // History: the runs that ended by themselves succeeded; every killed run that got as far as recording
+          // itself is failed/partial (its unfinished resources marked by the next start), never success.
+          const runs = await historyRuns(crashDest);
+          const ok = runs.filter((r) => finishedOk(r.statuses));
+          const interrupted = runs.filter((r) => !finishedOk(r.statuses));
+          expect(ok.length).toBe(endedOnTheirOwn + 1);
+          expect(finishedOk(runs.at(-1)!.statuses)).toBe(true);
+          expect(interrupted.length).toBeGreaterThanOrEqual(1);
+          expect(interrupted.length).toBeLessThanOrEqual(kills);
+          for (const r of interrupted) {
+            expect(r.statuses).not.toContain('running');
+            expect(r.statuses).toContain('failed');
+            expect(r.errors).toContain(STOPPED);
+          }
+          recordFigures(`crash-${kind}`, [
+            {
+              key: `crash_${kind}_contacts`,
+              value: SIZES.crashContacts,
+              unit: 'contacts',
+              definition: 'Size of the emulated account the crash suite syncs.',
+            },
+            {
+              key: `crash_${kind}_kills`,
+              value: kills,
+              unit: 'kills',
+              definition: 'SIGKILLs at seeded request counts before the final, completing sync.',
+            },
+            {
+              key: `crash_${kind}_interrupted_runs_in_history`,
+              value: interrupted.length,
+              unit: 'runs',
+              definition:
+                'Killed runs that had recorded themselves, all shown failed/partial in _acsync_runs.',
+            },
+            {
+              key: `crash_${kind}_full_sync_seconds`,
+              value: Math.round(fullSeconds * 10) / 10,
+              unit: 's',
+              definition:
+                'Wall time of the uninterrupted reference sync (real binary, emulator at --rate-limit 0).',
+            },
+            {
+              key: `crash_${kind}_full_sync_requests`,
+              value: fullRequests,
+              unit: 'requests',
+              definition: 'Requests the uninterrupted reference sync made.',
+            },
+            {
+              key: `crash_${kind}_tables_compared`,
+              value: Object.keys(want).length,
+              unit: 'tables',
+              definition: 'Tables whose row count, distinct ids and record checksum matched the reference.',
+            },
+          ]);
+        },
+        SUITE_TIMEOUT_MS,
+      );
     },
   );
 }
