@@ -19,42 +19,90 @@ export const COLUMN_TYPE_FOR: Record<ValueType, RudderType> = {
   jsonText: 'string',
 };
 
-// YYYY-MM-DD, optionally followed by a time (minutes required, seconds and fraction optional) and a zone.
-const TIMESTAMP =
-  /^([+-]?\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?:[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.(\d+))?)?(Z|z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?)?$/;
+// YYYY-MM-DD (the year optionally signed), optionally followed by `T` or a space and a time (minutes
+// required, seconds and fraction optional) and a zone (Z, ±HH, ±HHMM, ±HH:MM), read by hand: a regex
+// match allocated an array and substrings for every string value of every row.
 const MIN_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Two ASCII digits at i as a number, or -1. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
 
 /**
  * The ISO-8601 UTC form of a string RudderStack reads as a timestamp, or null. Naive timestamps are UTC;
  * impossible dates (`2024-02-30`, `0000-00-00 00:00:00`) stay strings.
  */
 export function parseTimestamp(s: string): string | null {
-  // Cheap gate before the regex: most strings are not timestamps.
-  if (s.length < 10 || s.length > 48) return null;
-  // The year's dash must be where a 4-digit (or signed 4-digit) year puts it.
+  const n = s.length;
+  if (n < 10 || n > 48) return null;
+  let p = 0;
+  let sign = 1;
   const c0 = s.charCodeAt(0);
-  if (c0 >= 48 && c0 <= 57) {
-    if (s.charCodeAt(4) !== 45) return null;
-  } else if ((c0 !== 43 && c0 !== 45) || s.charCodeAt(5) !== 45) return null;
-  const m = TIMESTAMP.exec(s);
-  if (!m) return null;
-  const year = +m[1];
-  const month = +m[2];
-  const day = +m[3];
-  if (day > 28 && day > daysInMonth(year, month)) return null;
-  let ms =
-    daysFromCivil(year, month, day) * 86_400_000 +
-    (m[4] ? +m[4] * 3_600_000 + +m[5] * 60_000 + (m[6] ? +m[6] * 1000 : 0) : 0);
-  const frac = m[7];
-  if (frac) ms += +(frac.length >= 3 ? frac.slice(0, 3) : frac.padEnd(3, '0')); // milliseconds, truncated
-  const zone = m[8];
-  if (zone && zone !== 'Z' && zone !== 'z') {
-    const sign = zone.charCodeAt(0) === 45 ? -1 : 1;
-    const digits = zone.length === 6 ? zone.slice(1, 3) + zone.slice(4) : zone.slice(1);
-    const offsetMin = +digits.slice(0, 2) * 60 + (digits.length > 2 ? +digits.slice(2) : 0);
-    ms -= sign * offsetMin * 60_000;
+  if (c0 === 43 || c0 === 45) {
+    sign = c0 === 45 ? -1 : 1;
+    p = 1;
   }
+  const y1 = two(s, p);
+  const y2 = two(s, p + 2);
+  if (y1 < 0 || y2 < 0 || s.charCodeAt(p + 4) !== 45) return null;
+  const year = sign * (y1 * 100 + y2);
+  const month = two(s, p + 5);
+  if (month < 1 || month > 12 || s.charCodeAt(p + 7) !== 45) return null;
+  const day = two(s, p + 8);
+  if (day < 1 || day > 31) return null;
+  p += 10;
+  let time = 0;
+  if (p < n) {
+    const sep = s.charCodeAt(p);
+    if (sep !== 84 && sep !== 32) return null; // T or space
+    const h = two(s, p + 1);
+    if (h < 0 || h > 23 || s.charCodeAt(p + 3) !== 58) return null;
+    const mi = two(s, p + 4);
+    if (mi < 0 || mi > 59) return null;
+    time = h * 3_600_000 + mi * 60_000;
+    p += 6;
+    if (p < n && s.charCodeAt(p) === 58) {
+      const sec = two(s, p + 1);
+      if (sec < 0 || sec > 59) return null;
+      time += sec * 1000;
+      p += 3;
+      if (p < n && s.charCodeAt(p) === 46) {
+        // Fraction: any number of digits, milliseconds truncated.
+        const start = ++p;
+        let milli = 0;
+        for (let d = s.charCodeAt(p) - 48; d >= 0 && d <= 9; d = s.charCodeAt(++p) - 48)
+          if (p - start < 3) milli = milli * 10 + d;
+        const digits = p - start;
+        if (digits === 0) return null;
+        time += digits >= 3 ? milli : digits === 2 ? milli * 10 : milli * 100;
+      }
+    }
+    if (p < n) {
+      const z = s.charCodeAt(p);
+      if (z === 90 || z === 122)
+        p++; // Z or z
+      else if (z === 43 || z === 45) {
+        const zh = two(s, p + 1);
+        if (zh < 0 || zh > 23) return null;
+        p += 3;
+        let zm = 0;
+        if (p < n) {
+          if (s.charCodeAt(p) === 58) p++;
+          zm = two(s, p);
+          if (zm < 0 || zm > 59) return null;
+          p += 2;
+        }
+        time -= (z === 45 ? -1 : 1) * (zh * 60 + zm) * 60_000;
+      } else return null;
+      if (p !== n) return null;
+    }
+  }
+  if (day > 28 && day > daysInMonth(year, month)) return null;
+  const ms = daysFromCivil(year, month, day) * 86_400_000 + time;
   if (ms < MIN_MS || ms > MAX_MS) return null;
   return isoString(ms);
 }

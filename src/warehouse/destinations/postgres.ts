@@ -10,6 +10,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { DestinationUnreachableError } from '../../core/errors.ts';
 import { redact } from '../../core/secrets.ts';
 import type { LoadColumn } from '../batch.ts';
+import { csvChunks } from '../csv.ts';
 import { DIALECTS } from '../dialects.ts';
 import { type Driver, Mutex, type SqlParam } from '../driver.ts';
 import { quoteIdent } from '../naming.ts';
@@ -17,55 +18,6 @@ import type { CellValue } from '../types.ts';
 
 /** What replaces NUL in PostgreSQL strings. */
 export const PG_NUL_REPLACEMENT = '\uFFFD';
-
-const CHUNK = 256 * 1024;
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const NEWLINE = 0x0a;
-
-/**
- * Rows as CSV, written straight into 256 kB buffers (no per-field strings: at tens of fields a row the
- * garbage of string concatenation cost more than the encoding). Unquoted empty = NULL; strings are always
- * quoted, so '' stays an empty string.
- */
-export function* csvChunks(
-  rows: Iterable<ReadonlyArray<CellValue | null>>,
-  width: number,
-): Generator<Buffer> {
-  let buf = Buffer.allocUnsafe(CHUNK);
-  let at = 0;
-  const room = (bytes: number): Generator<Buffer> | null => (at + bytes > buf.length ? flush(bytes) : null);
-  function* flush(bytes: number): Generator<Buffer> {
-    if (at > 0) yield buf.subarray(0, at);
-    buf = Buffer.allocUnsafe(Math.max(CHUNK, bytes));
-    at = 0;
-  }
-  for (const row of rows) {
-    for (let i = 0; i < width; i++) {
-      const v = row[i];
-      // Worst case for this field: 3 bytes per UTF-16 unit, every quote doubled, quotes, comma, newline.
-      if (v === null || v === undefined) {
-        const f = room(2);
-        if (f) yield* f;
-      } else if (typeof v === 'string') {
-        let s = v.includes('\u0000') ? v.replace(/\u0000/g, PG_NUL_REPLACEMENT) : v;
-        if (s.includes('"')) s = s.replace(/"/g, '""');
-        const f = room(s.length * 3 + 4);
-        if (f) yield* f;
-        buf[at++] = QUOTE;
-        at += buf.write(s, at, 'utf8');
-        buf[at++] = QUOTE;
-      } else {
-        const t = String(v);
-        const f = room(t.length + 2);
-        if (f) yield* f;
-        at += buf.write(t, at, 'latin1');
-      }
-      buf[at++] = i === width - 1 ? NEWLINE : COMMA;
-    }
-  }
-  if (at > 0) yield buf.subarray(0, at);
-}
 
 // Error classes (SQLSTATE) that mean the server or the connection is gone rather than a bad statement.
 const UNREACHABLE = /^(08|57P0[123]|53300|28)/;
@@ -158,7 +110,7 @@ export class PostgresDriver implements Driver {
     const names = columns.map((c) => quoteIdent(c.name)).join(', ');
     try {
       const ingest = this.client.query(copyFrom(`COPY ${target} (${names}) FROM STDIN WITH (FORMAT csv)`));
-      await pipeline(Readable.from(csvChunks(rows, columns.length)), ingest);
+      await pipeline(Readable.from(csvChunks(rows, columns.length, PG_NUL_REPLACEMENT)), ingest);
     } catch (err) {
       throw this.wrap(err);
     }
