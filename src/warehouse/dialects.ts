@@ -27,6 +27,12 @@ export interface Dialect {
   maxRowBytes: number | null;
   /** Whether resource tables get an index on `id` (row stores, where delete-then-insert needs it). */
   indexMergeKey: boolean;
+  /**
+   * Whether a single-key merge deletes with `key = ANY(ARRAY(SELECT key FROM stage))` rather than
+   * DELETE ... USING. PostgreSQL plans the join as a scan of the whole table every batch (measured
+   * 400-700 ms a batch at 300,000 rows); the array form always uses the key index (15-40 ms).
+   */
+  deleteByKeyArray?: boolean;
   /** Whether one ALTER TABLE may add several columns (PostgreSQL yes, DuckDB no). */
   alterAddMany: boolean;
   /** Rudder type → column type for CREATE TABLE / ADD COLUMN. */
@@ -58,6 +64,7 @@ const postgres: Dialect = {
   maxRowBytes: 8160,
   alterAddMany: true,
   indexMergeKey: true,
+  deleteByKeyArray: true,
   types: {
     int: 'bigint',
     float: 'numeric',

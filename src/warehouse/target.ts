@@ -25,6 +25,7 @@ import {
 import { type RudderType, rudderTypeOf } from './dialects.ts';
 import type { Driver, SqlParam } from './driver.ts';
 import { Flattener } from './flatten.ts';
+import { releaseBatchMemory } from './memory.ts';
 import { eventName, quoteIdent, resourceTableName, transformName } from './naming.ts';
 import type { CellValue } from './types.ts';
 
@@ -214,7 +215,7 @@ export class Target implements WarehouseTarget {
       await this.putState(batch.resource, batch.state);
       await this.options.onStep?.('state');
       return { rowsWritten, discards: discards.length };
-    });
+    }).finally(releaseBatchMemory);
   }
 
   private async transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -317,8 +318,17 @@ export class Target implements WarehouseTarget {
       await this.driver.exec(`CREATE TEMP TABLE ${quoteIdent(stage)} (${cols})`);
       await this.driver.load(null, stage, fitted.columns, fitted.rows);
       await this.options.onStep?.('staged');
-      const on = keys.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
-      await this.driver.exec(`DELETE FROM ${this.q(table)} AS t USING ${quoteIdent(stage)} AS s WHERE ${on}`);
+      if (keys.length === 1 && d.deleteByKeyArray) {
+        const k = quoteIdent(keys[0]);
+        await this.driver.exec(
+          `DELETE FROM ${this.q(table)} WHERE ${k} = ANY(ARRAY(SELECT ${k} FROM ${quoteIdent(stage)}))`,
+        );
+      } else {
+        const on = keys.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
+        await this.driver.exec(
+          `DELETE FROM ${this.q(table)} AS t USING ${quoteIdent(stage)} AS s WHERE ${on}`,
+        );
+      }
       const names = fitted.columns.map((c) => quoteIdent(c.name)).join(', ');
       await this.driver.exec(
         `INSERT INTO ${this.q(table)} (${names}) SELECT ${names} FROM ${quoteIdent(stage)}`,
