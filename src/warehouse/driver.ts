@@ -12,7 +12,7 @@ export interface Driver {
   readonly dialect: Dialect;
   /**
    * Whether `load` takes any subset of a table's columns in any order (PostgreSQL's COPY column list).
-   * When false (DuckDB's Appender fills whole rows), loads into real tables pass every column in order.
+   * When false (a loader that fills whole rows), loads into real tables pass every column in order.
    */
   readonly loadsByName: boolean;
   /** The schema as SQL, qualified as far as needed to be unambiguous (DuckDB: with the file's catalog). */
