@@ -54,6 +54,12 @@ interface TableInfo {
   indexed: boolean;
 }
 
+/**
+ * What concurrent CREATE ... IF NOT EXISTS can still raise in PostgreSQL: a unique violation in the
+ * catalog, or the table, schema or the table's row type (42710) already existing.
+ */
+const DDL_RACE_CODES: ReadonlySet<string> = new Set(['23505', '42P07', '42P06', '42710']);
+
 /** Beyond this many keys, a first load stops tracking them (memory stays bounded) and merges. */
 const KNOWN_KEYS_LIMIT = 2_000_000;
 
@@ -127,7 +133,7 @@ export class Target implements WarehouseTarget {
         return await this.driver.exclusive(fn);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (attempt >= 3 || (code !== '23505' && code !== '42P07' && code !== '42P06')) throw err;
+        if (attempt >= 3 || !DDL_RACE_CODES.has(code ?? '')) throw err;
       }
     }
   }
