@@ -100,6 +100,15 @@ export interface RunHistoryRow {
   error: string | null;
 }
 
+/** How one resource of a run ended, as recorded in the run history. */
+export interface ResourceOutcome {
+  events: number;
+  rowsWritten: number;
+  status: RunStatus;
+  error?: string | null;
+  finishedAt: Date;
+}
+
 /**
  * One source's view of one destination. Opened per run (a DuckDB file is held only while a run writes)
  * and closed after. `writeBatch` calls may arrive concurrently; implementations serialise them.
@@ -116,17 +125,7 @@ export interface WarehouseTarget {
   writeBatch(batch: WriteBatch): Promise<WriteResult>;
   /** Marks this source's stale `running` rows `failed`, then writes a `running` row per resource. */
   startRun(run: { runId: string; startedAt: Date; resources: string[] }): Promise<void>;
-  finishResource(
-    runId: string,
-    resource: string,
-    outcome: {
-      events: number;
-      rowsWritten: number;
-      status: RunStatus;
-      error?: string | null;
-      finishedAt: Date;
-    },
-  ): Promise<void>;
+  finishResource(runId: string, resource: string, outcome: ResourceOutcome): Promise<void>;
   history(opts?: { limit?: number }): Promise<RunHistoryRow[]>;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
 import type {
   DestinationConfig,
   JsonObject,
+  ResourceOutcome,
   RunHistoryRow,
   RunStatus,
   WarehouseTarget,
@@ -414,17 +415,7 @@ export class Target implements WarehouseTarget {
     });
   }
 
-  async finishResource(
-    runId: string,
-    resource: string,
-    outcome: {
-      events: number;
-      rowsWritten: number;
-      status: RunStatus;
-      error?: string | null;
-      finishedAt: Date;
-    },
-  ): Promise<void> {
+  async finishResource(runId: string, resource: string, outcome: ResourceOutcome): Promise<void> {
     const params: SqlParam[] = [
       outcome.events,
       outcome.rowsWritten,

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
+import { sequence } from '../../src/emulator/hash.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { BIN, POSTGRES_URL, PROJECT_ROOT } from '../support/env.ts';
 
@@ -183,17 +184,8 @@ export async function syncKilledAfter(
   return { killed: result.signal === 'SIGKILL', result };
 }
 
-/** A seeded generator (mulberry32): kill points are reproducible. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (the emulator's mulberry32): kill points are reproducible. */
+export const seeded = sequence;
 
 // ───────────────────────────── reading a warehouse ─────────────────────────────
 
