@@ -33,7 +33,9 @@ function number(value: string, flag: string): number {
 export function register(program: Command): void {
   program
     .command('emulator')
-    .description('Serve a generated ActiveCampaign API v3 account on localhost (for tests and demos).')
+    .description(
+      'serve a generated ActiveCampaign API v3 account on localhost (for trying acsync and for tests)',
+    )
     .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--seed <n>', 'seed for the generated account', '1')

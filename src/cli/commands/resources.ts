@@ -5,7 +5,7 @@ import { CATALOG, pagingMode, syncMode } from '../../extract/catalog.ts';
 export function register(program: Command): void {
   program
     .command('resources')
-    .description('List every resource acsync syncs, with its API path and sync mode')
+    .description('list every resource acsync syncs, with its API path and sync mode')
     .option('--json', 'print the list as JSON')
     .addHelpText(
       'after',
