@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/env.ts';
+import { BIN, PROJECT_ROOT, runCli } from './support/env.ts';
 
 describe('acsync binary', () => {
   it('prints help and exits 0', async () => {
@@ -12,5 +13,21 @@ describe('acsync binary', () => {
     const res = await runCli(['no-such-command']);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/unknown command|too many arguments/i);
+  });
+
+  it('ends quietly when the reader closes the pipe early (acsync init --help | head)', async () => {
+    // The reader end of stdout is closed before acsync writes: every write then fails with EPIPE.
+    const child = spawn(process.execPath, [BIN, 'init', '--help'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at .*\.js/);
+    expect(code).toBe(0);
   });
 });

@@ -49,4 +49,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`acsync init --help | head -20`) closes the pipe: that is not an error, so
+// stop writing and end quietly instead of dying on an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
+}
+
 process.exitCode = await main(process.argv);

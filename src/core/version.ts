@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
+// The package version, written into every row's context_sources_version. A JSON import (not a path read at
+// run time), so the compiled CLI in dist/ carries it too.
+import pkg from '../../package.json' with { type: 'json' };
 
-const require = createRequire(import.meta.url);
-/** The package version, written into every row's context_sources_version. */
-export const VERSION: string = (require('../../package.json') as { version: string }).version;
+export const VERSION: string = pkg.version;
