@@ -1,7 +1,7 @@
 // Runs one or more sources' syncs for `sync`, `run` and `demo`: progress while it runs, the summary after,
 // and the exit code. Sources run one after the other (they may share a DuckDB file and an account budget).
 import type { LoadedConfig } from '../config/load.ts';
-import type { RunResult, SourceConfig } from '../core/contracts.ts';
+import type { ProgressEvent, RunResult, SourceConfig } from '../core/contracts.ts';
 import { describeError, exitCodeFor } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { err, out } from './context.ts';
@@ -18,6 +18,8 @@ export interface SyncRequest {
   quiet?: boolean;
   signal?: AbortSignal;
   logger: Logger;
+  /** Also called with every progress event (the dashboard streams them). */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 /** One source's run. Resolves with the result, or rejects when it could not start (config, destination). */
@@ -40,7 +42,10 @@ export async function syncOne(
       resources: req.resources,
       fullRefresh: req.fullRefresh,
       logger: req.logger.child({ source: source.name }),
-      onProgress: (e) => progress.onProgress(e),
+      onProgress: (e) => {
+        progress.onProgress(e);
+        req.onProgress?.(e);
+      },
       signal: req.signal,
     });
   } finally {

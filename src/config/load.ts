@@ -12,6 +12,7 @@ import { registerSecret } from '../core/secrets.ts';
 import { expandEnv } from './env.ts';
 import { type DocPath, formatPath, locate } from './locate.ts';
 import { configSchema, type RawConfig } from './schema.ts';
+import { readSecretsFile, secretsFileFor } from './secrets-file.ts';
 
 export interface LoadedConfig {
   /** Absolute path of the file read. */
@@ -20,10 +21,23 @@ export interface LoadedConfig {
   destinations: Record<string, DestinationConfig>;
   /** Things that work but look wrong (account name not matching the URL). */
   warnings: string[];
+  /** The secrets file read beside the config (it may not exist). */
+  secretsFile: string;
+  /** With `missingEnv: 'keep'`: the `${VAR}` references left as written because VAR is not set. */
+  missingEnv: { name: string; where: string }[];
 }
 
 export interface LoadOptions {
   env?: Record<string, string | undefined>;
+  /** Judge this text as the file's content (to validate an edit before writing it). */
+  text?: string;
+  /** Secrets to use as if they were in the secrets file (an edit not yet written). */
+  secrets?: Record<string, string>;
+  /**
+   * 'error' (the default): an unset `${VAR}` is a problem. 'keep': it stays as written and is listed in
+   * `missingEnv`, for a reader (the dashboard) that shows the config without running it.
+   */
+  missingEnv?: 'error' | 'keep';
 }
 
 interface Problem {
@@ -108,14 +122,16 @@ function registerUrlPassword(url: string): void {
 export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
   const file = resolve(path);
   const shown = displayPath(file);
-  if (!existsSync(file))
-    throw new ConfigError(
-      `config file ${shown} not found (create one with: acsync init, or pass --config PATH)`,
-    );
-  if (statSync(file).isDirectory()) throw new ConfigError(`config file ${shown} is a directory`);
+  if (opts.text === undefined) {
+    if (!existsSync(file))
+      throw new ConfigError(
+        `config file ${shown} not found (create one with: acsync init, or pass --config PATH)`,
+      );
+    if (statSync(file).isDirectory()) throw new ConfigError(`config file ${shown} is a directory`);
+  }
 
   const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines });
+  const doc = parseDocument(opts.text ?? readFileSync(file, 'utf8'), { lineCounter: lines });
   if (doc.errors.length > 0) {
     fail(
       file,
@@ -138,15 +154,35 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
       `${shown}: expected a mapping with "destinations:" and "sources:" at the top level`,
     );
 
-  const env = opts.env ?? process.env;
+  const warnings: string[] = [];
+  // The secrets file fills in what the environment does not set; every value in it is a secret.
+  const secretsFile = secretsFileFor(file);
+  const stored = readSecretsFile(secretsFile);
+  const fileSecrets = { ...stored.values, ...opts.secrets };
+  for (const value of Object.values(fileSecrets)) registerSecret(value);
+  if (stored.tooOpen)
+    warnings.push(
+      `${displayPath(secretsFile)} can be read by other users; make it private: chmod 600 ${displayPath(secretsFile)}`,
+    );
+  const given = opts.env ?? process.env;
+  const env: Record<string, string | undefined> = { ...fileSecrets };
+  for (const [k, v] of Object.entries(given)) if (v !== undefined && v !== '') env[k] = v;
   const expanded = expandEnv(raw, env);
-  if (expanded.missing.length > 0) {
+  const keep = opts.missingEnv === 'keep';
+  const missingEnv = keep
+    ? expanded.missing.map((m) => ({
+        name: m.name,
+        where: where({ path: m.path, message: '' }).replace(/: $/, ''),
+      }))
+    : [];
+  const unresolved = (s: string) => expanded.missing.some((m) => s.includes(`\${${m.name}}`));
+  if (expanded.missing.length > 0 && !keep) {
     fail(
       file,
       expanded.missing.map((m) =>
         where({
           path: m.path,
-          message: `environment variable ${m.name} is not set (referenced as \${${m.name}})`,
+          message: `environment variable ${m.name} is not set (referenced as \${${m.name}}; set it, or put it in ${displayPath(secretsFile)})`,
         }),
       ),
     );
@@ -154,14 +190,14 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
   const value = expanded.value as Record<string, unknown>;
   // Secrets first, before anything can echo them.
   for (const s of Array.isArray(value.sources) ? value.sources : []) {
-    if (s && typeof s === 'object' && typeof (s as { apiKey?: unknown }).apiKey === 'string')
-      registerSecret((s as { apiKey: string }).apiKey);
+    const key = s && typeof s === 'object' ? (s as { apiKey?: unknown }).apiKey : undefined;
+    if (typeof key === 'string' && !unresolved(key)) registerSecret(key);
   }
   for (const d of value.destinations && typeof value.destinations === 'object'
     ? Object.values(value.destinations)
     : []) {
-    if (d && typeof d === 'object' && typeof (d as { url?: unknown }).url === 'string')
-      registerUrlPassword((d as { url: string }).url);
+    const url = d && typeof d === 'object' ? (d as { url?: unknown }).url : undefined;
+    if (typeof url === 'string' && !unresolved(url)) registerUrlPassword(url);
   }
 
   const parsed = configSchema.safeParse(value, { reportInput: true });
@@ -169,7 +205,6 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
   const cfg: RawConfig = parsed.data;
 
   const problems: Problem[] = [];
-  const warnings: string[] = [];
   const destinationNames = Object.keys(cfg.destinations);
   const seen = new Map<string, number>();
   cfg.sources.forEach((s, i) => {
@@ -218,20 +253,9 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
   });
   if (problems.length > 0) fail(file, problems.map(where));
 
-  const base = dirname(file);
   const destinations: Record<string, DestinationConfig> = {};
-  for (const [name, d] of Object.entries(cfg.destinations)) {
-    destinations[name] =
-      d.type === 'duckdb'
-        ? {
-            type: 'duckdb',
-            name,
-            path: isAbsolute(d.path) ? d.path : resolve(base, d.path),
-            schema: d.schema,
-          }
-        : { type: 'postgres', name, url: d.url, schema: d.schema };
-    if (destinations[name]!.schema === undefined) delete destinations[name]!.schema;
-  }
+  for (const [name, d] of Object.entries(cfg.destinations))
+    destinations[name] = toDestinationConfig(name, d, dirname(file));
 
   const sources: SourceConfig[] = cfg.sources.map((s) => ({
     name: s.name,
@@ -245,7 +269,21 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
     destination: s.destination ?? destinationNames[0]!,
     lookbackHours: s.lookbackHours,
   }));
-  return { file, sources, destinations, warnings };
+  return { file, sources, destinations, warnings, secretsFile, missingEnv };
+}
+
+/** A validated destination entry as the layers use it: a DuckDB path is made absolute from `base`. */
+export function toDestinationConfig(
+  name: string,
+  d: RawConfig['destinations'][string],
+  base: string,
+): DestinationConfig {
+  const out: DestinationConfig =
+    d.type === 'duckdb'
+      ? { type: 'duckdb', name, path: isAbsolute(d.path) ? d.path : resolve(base, d.path), schema: d.schema }
+      : { type: 'postgres', name, url: d.url, schema: d.schema };
+  if (out.schema === undefined) delete out.schema;
+  return out;
 }
 
 /** The sources a command acts on: one by name (case-insensitive), or all of them. */

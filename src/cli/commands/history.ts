@@ -65,7 +65,7 @@ export function groupRuns(rows: RunHistoryRow[], limit: number): RunHistory[] {
 }
 
 /** Rows to read for `limit` runs: one per resource per run, with room for custom objects. */
-const ROWS_PER_RUN = 200;
+export const ROWS_PER_RUN = 200;
 
 export function register(program: Command): void {
   withConfigOption(program.command('history'))

@@ -9,6 +9,7 @@ import { register as query } from './query.ts';
 import { register as reset } from './reset.ts';
 import { register as resources } from './resources.ts';
 import { register as run } from './run.ts';
+import { register as serve } from './serve.ts';
 import { register as sync } from './sync.ts';
 
 export type RegisterCommand = (program: Command) => void;
@@ -18,6 +19,7 @@ export const commands: RegisterCommand[] = [
   check,
   sync,
   run,
+  serve,
   history,
   reset,
   query,
