@@ -22,6 +22,7 @@ Start here:
   $ acsync sync                      # one run now (incremental after the first)
   $ acsync run                       # keep syncing on each source's schedule
   $ acsync history                   # past runs, events per resource
+  $ acsync serve                     # the same in a local web dashboard (http://127.0.0.1:8484)
 
 Every command reads ./acsync.yaml unless given --config PATH; "acsync <command> --help" explains each.
 
