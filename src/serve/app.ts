@@ -1,6 +1,6 @@
 // The dashboard's HTTP app (hono): pages rendered on the server, a small JSON API for the page's script,
 // Server-Sent Events for live progress, and the static assets (ours and uPlot's, from node_modules: no CDN).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,16 +44,29 @@ export interface AppOptions {
 /** Runs shown on a source's page and in the list's sparklines. */
 const HISTORY_RUNS = 20;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
+const resolveModule = createRequire(import.meta.url);
 
-/** Every asset the pages use, read once: ours from ./assets, uPlot's from its package. */
+/**
+ * Our assets live in src/serve/assets of the package, whether this code runs from src/ or bundled in dist/
+ * (where import.meta.url is a chunk's): look upwards from here for the package's copy.
+ */
+function ownAssets(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'src/serve/assets');
+    if (existsSync(join(candidate, 'app.js'))) return candidate;
+    if (dirname(dir) === dir)
+      throw new Error('the dashboard assets (src/serve/assets) are missing from the package');
+  }
+}
+
+/** Every asset the pages use, read once: ours, and uPlot's from its package in node_modules. */
 function loadAssets(): Map<string, { body: string; type: string }> {
-  const uplot = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+  const own = ownAssets();
+  const uplot = dirname(resolveModule.resolve('uplot/dist/uPlot.iife.min.js'));
   const files: [string, string, string][] = [
-    ['app.js', join(here, 'assets/app.js'), 'text/javascript'],
-    ['app.css', join(here, 'assets/app.css'), 'text/css'],
-    ['icon.svg', join(here, 'assets/icon.svg'), 'image/svg+xml'],
+    ['app.js', join(own, 'app.js'), 'text/javascript'],
+    ['app.css', join(own, 'app.css'), 'text/css'],
+    ['icon.svg', join(own, 'icon.svg'), 'image/svg+xml'],
     ['uPlot.iife.min.js', join(uplot, 'uPlot.iife.min.js'), 'text/javascript'],
     ['uPlot.min.css', join(uplot, 'uPlot.min.css'), 'text/css'],
   ];

@@ -35,7 +35,7 @@ describe.runIf(chromiumAvailable('the dashboard browser tests'))('acsync serve i
       : join(tempDir('shots').path);
 
   const cli = (args: string[]) => runCli(args, { cwd: tmp.path, env: { AC_API_KEY: undefined } });
-  const text = (sel: string) => page.locator(sel).innerText();
+  const text = async (sel: string) => (await page.locator(sel).textContent()) ?? '';
   const waitText = (sel: string, pattern: RegExp, timeout = 30_000) =>
     page.locator(sel, { hasText: pattern }).first().waitFor({ timeout });
 
@@ -117,6 +117,8 @@ describe.runIf(chromiumAvailable('the dashboard browser tests'))('acsync serve i
       await page.locator(`input[name="resource"][value="${name}"]`).check();
     }
     await waitText('#resource-count', /^3 selected/);
+    await page.getByLabel('Search resources').fill('');
+    await waitText('#resource-count', /^3 selected · showing 69 of 69/);
 
     // ── destination: a new DuckDB file, tested ──
     await page.getByRole('button', { name: 'Test destination' }).click();
@@ -178,7 +180,9 @@ describe.runIf(chromiumAvailable('the dashboard browser tests'))('acsync serve i
     // ── the list: last run, next run, prefix, destination, sparkline ──
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sources' }).click();
     const row = page.locator('table.sources tbody tr').first();
-    expect(await row.innerText()).toMatch(/ActiveCampaign Prod[\s\S]*SUCCESS[\s\S]*test_[\s\S]*warehouse/);
+    expect((await row.textContent()) ?? '').toMatch(
+      /ActiveCampaign Prod[\s\S]*SUCCESS[\s\S]*test_[\s\S]*warehouse/,
+    );
     await page.locator('.sparkline canvas').first().waitFor();
     await page.screenshot({ path: join(shots, 'sources-list.png'), fullPage: true });
 

@@ -287,7 +287,7 @@ describe('acsync serve: saving a source and secrecy', () => {
 
 describe('acsync serve: Sync now, live progress and Stop', () => {
   it('streams progress over SSE and stops gracefully; the stopped run is recorded', async () => {
-    emulator.testModes.setFaults('slow:400:1'); // every request takes 400 ms: the run is still going when Stop comes
+    emulator.testModes.setFaults('slow:1200:1'); // every request is held 1.2 s: the run is still going when Stop comes
     try {
       const res = await fetch(`${d.url}/sources/ActiveCampaign%20Prod/events`, {
         headers: { cookie: d.cookie },
@@ -317,7 +317,9 @@ describe('acsync serve: Sync now, live progress and Stop', () => {
       const started = await d.post('/api/sources/ActiveCampaign%20Prod/sync', {});
       expect(started.status).toBe(202);
       expect((await d.post('/api/sources/ActiveCampaign%20Prod/sync', {})).status).toBe(409);
-      await until(() => seen.some((s) => s.resources.some((r) => r.status !== 'running')));
+      // Stop as soon as the resources have started: every request takes 1.2 s, so contacts (several pages)
+      // cannot have finished.
+      await until(() => seen.some((s) => s.resources.length > 0));
       expect(seen.at(-1)!.state).toBe('running');
       const stop = await d.post('/api/sources/ActiveCampaign%20Prod/stop', {});
       expect(stop.status).toBe(200);

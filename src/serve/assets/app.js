@@ -134,7 +134,10 @@
     const data = $('#chart-data');
     if (!data || typeof uPlot === 'undefined') return;
     const runs = JSON.parse(data.textContent);
-    const labels = runs.map((r) => new Date(r.t * 1000).toISOString().slice(5, 16).replace('T', ' '));
+    // MM-DD HH:MM, with seconds when two runs would otherwise share a label.
+    let labels = runs.map((r) => new Date(r.t * 1000).toISOString().slice(5, 16).replace('T', ' '));
+    if (new Set(labels).size < labels.length)
+      labels = runs.map((r) => new Date(r.t * 1000).toISOString().slice(5, 19).replace('T', ' '));
     runChart(
       $('#chart-events'),
       labels,
