@@ -181,7 +181,7 @@ describe.runIf(chromiumAvailable('the dashboard browser tests'))('acsync serve i
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sources' }).click();
     const row = page.locator('table.sources tbody tr').first();
     expect((await row.textContent()) ?? '').toMatch(
-      /ActiveCampaign Prod[\s\S]*SUCCESS[\s\S]*test_[\s\S]*warehouse/,
+      /ActiveCampaign Prod[\s\S]*success[\s\S]*test_[\s\S]*warehouse/i,
     );
     await page.locator('.sparkline canvas').first().waitFor();
     await page.screenshot({ path: join(shots, 'sources-list.png'), fullPage: true });
