@@ -21,7 +21,7 @@ import { registerSecret } from '../core/secrets.ts';
 import { upcomingRuns } from '../schedule/next-run.ts';
 import { tableName, validateTablePrefix } from '../warehouse/index.ts';
 import { type ConfigState, findSource, keyInfo, rawSource, readConfigState } from './config-store.ts';
-import { DESTINATION_TYPES, destinationType, replaceUrlPassword, urlPassword } from './destination-types.ts';
+import { destinationType, replaceUrlPassword, urlPassword } from './destination-types.ts';
 
 // ───────────────────────────── the form's JSON ─────────────────────────────
 
@@ -393,9 +393,4 @@ export function saveSource(file: string, body: unknown): ActionResult<{ name: st
   if (Object.keys(secrets).length > 0) writeSecrets(state.secretsFile, secrets);
   writeConfigText(file, newText);
   return { ok: true, name, warnings };
-}
-
-/** The destination types the form offers (the table, for the page). */
-export function destinationTypes() {
-  return DESTINATION_TYPES;
 }

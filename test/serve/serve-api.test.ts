@@ -215,23 +215,19 @@ describe('acsync serve: saving a source and secrecy', () => {
     expect(check.stdout).toMatch(/API {8}ok/);
     expect(check.code).toBe(0);
 
-    for (const path of [
-      '/',
-      '/sources/new',
-      '/sources/ActiveCampaign%20Prod',
-      '/sources/ActiveCampaign%20Prod/edit',
-      '/sources/ActiveCampaign%20Prod/history',
-    ])
-      expect((await d.get(path)).status, path).toBe(200);
-    for (const path of [
+    const pages = [
       '/',
       '/sources/new',
       '/sources/ActiveCampaign%20Prod',
       '/sources/ActiveCampaign%20Prod/edit',
       '/sources/ActiveCampaign%20Prod/history',
       '/api/preview/prefix?prefix=p_',
-    ])
-      await keep(await d.get(path));
+    ];
+    for (const path of pages) {
+      const res = await d.get(path);
+      expect(res.status, path).toBe(200);
+      await keep(res);
+    }
     const edit = bodies[bodies.length - 3]!;
     expect(edit).toContain('A key is saved (PROD_KEY_2 in acsync.secrets.env). Leave this empty to keep it.');
     for (const b of bodies) expect(b).not.toContain(KEY);
