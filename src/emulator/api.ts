@@ -2,15 +2,39 @@
 // parsed request to a status and a JSON body. HTTP concerns (auth, limits, faults) live in server.ts.
 
 import { BY_NAME, type CollectionDef, schemaUuid, uuidToId } from './catalog.ts';
-import { DAY, localDate, localMidnight, parseInstant } from './clock.ts';
+import { Churn, type ChurnTarget } from './churn.ts';
+import { wholeSecond, type Zone } from './clock.ts';
 import { CONTACT_EMAIL_ID } from './fake.ts';
+import { sequence } from './hash.ts';
+import { gateOf, type Plan } from './plans.ts';
 import { emptyQuery, type ListQuery, list } from './query.ts';
 import type { ApiRecord, Json } from './shape.ts';
 import type { Collection, World } from './world.ts';
 
 export interface ApiResponse {
   status: number;
+  /** Absent for a redirect to the login page (status 302). */
   body: unknown;
+  /** A list answer (200 with a collection's page). */
+  list?: boolean;
+}
+
+/** The realism knobs the routes read (options.ts Realism); changeable while the emulator runs. */
+export interface ApiSettings {
+  unsortedOrder: 'scrambled' | 'id';
+  tieOrder: 'shuffled' | 'stable';
+  plan: Plan;
+  eventTracking: boolean;
+  childWritesTouchContact: boolean;
+  includeCap?: number;
+  churn: number;
+  churnCollections?: string[];
+}
+
+/** How a list is ordered when the request honours no orders[...], and the tie salt of this request. */
+export interface Listing {
+  unsorted: 'scrambled' | 'id';
+  tieSalt?: number;
 }
 
 const MAX_LIMIT = 100;
@@ -43,6 +67,12 @@ const CASCADES: Record<string, Array<[collection: string, field: string]>> = {
   accounts: [['accountContacts', 'account']],
 };
 
+/** Writes to these change a contact's own data; with childWritesTouchContact they move its udate. */
+const TOUCHES_CONTACT = new Set(['fieldValues', 'contactTags', 'contactLists', 'contactAutomations']);
+
+/** include= relations of a contact that the emulator holds no records for: always empty. */
+const EMPTY_SIDELOADS: Record<string, string> = { geoIps: 'geoIps', geoAddress: 'geoAddresses' };
+
 const notFound = (noun: string, id: string | number): ApiResponse => ({
   status: 404,
   body: { message: `No Result found for ${noun} with id ${id}` },
@@ -59,18 +89,27 @@ function intParam(v: string | null): number | undefined {
 }
 
 /** Builds the list query from the URL, honouring only what the collection documents. */
-export function parseQuery(def: CollectionDef, params: URLSearchParams): ListQuery {
+export function parseQuery(
+  def: CollectionDef,
+  params: URLSearchParams,
+  zone: Zone,
+  listing: Listing = { unsorted: 'id' },
+): ListQuery {
   const limitParam = intParam(params.get('limit'));
   const limit = limitParam && limitParam > 0 ? Math.min(limitParam, MAX_LIMIT) : (def.defaultLimit ?? 20);
   const q = emptyQuery(limit);
   q.offset = Math.max(0, intParam(params.get('offset')) ?? 0);
+  q.order = listing.unsorted;
   let ordered = false;
   for (const [name, raw] of params) {
     const value = raw.trim();
     const order = /^orders\[([^\]]+)\]$/.exec(name);
     if (order) {
-      if (!ordered && def.orders?.includes(order[1])) {
+      const by = def.orders?.[order[1]];
+      if (!ordered && by) {
+        q.order = by;
         q.desc = value.toUpperCase() === 'DESC';
+        if (by === 'created') q.tieSalt = listing.tieSalt;
         ordered = true;
       }
       continue;
@@ -97,7 +136,8 @@ export function parseQuery(def: CollectionDef, params: URLSearchParams): ListQue
         break;
       }
       case 'createdSince': {
-        const t = parseInstant(value);
+        // Inclusive: after=T lists the records at T and after it.
+        const t = zone.parseInstant(value);
         if (t !== undefined)
           q.created = [Math.max(q.created?.[0] ?? t, t), q.created?.[1] ?? Number.MAX_SAFE_INTEGER];
         break;
@@ -106,25 +146,20 @@ export function parseQuery(def: CollectionDef, params: URLSearchParams): ListQue
       case 'updatedDate': {
         // Date part only (conservative): "after D" keeps everything from D's local midnight on,
         // "before D" everything up to the end of D.
-        const midnight = localMidnight(value);
+        const midnight = zone.localMidnight(value);
         if (midnight === undefined) break;
         const key = f.kind === 'createdDate' ? 'created' : 'updated';
         const cur = q[key] ?? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
         q[key] =
           f.bound === 'after'
             ? [Math.max(cur[0], midnight), cur[1]]
-            : [cur[0], Math.min(cur[1], nextLocalMidnight(midnight))];
+            : [cur[0], Math.min(cur[1], zone.nextLocalMidnight(midnight))];
         break;
       }
     }
   }
-  // ASC by id unless an honoured orders[...] says otherwise.
+  // The unsorted order unless an honoured orders[...] says otherwise.
   return q;
-}
-
-/** Local midnight of the following day (23 or 25 hours later across a DST switch). */
-function nextLocalMidnight(midnight: number): number {
-  return localMidnight(localDate(midnight + DAY + 3 * 3_600_000)) ?? midnight + DAY;
 }
 
 function metaFor(def: CollectionDef, total: number, q: ListQuery): Record<string, Json> | undefined {
@@ -133,14 +168,55 @@ function metaFor(def: CollectionDef, total: number, q: ListQuery): Record<string
   return { total: def.total === 'number' ? total : String(total) };
 }
 
-export class Api {
-  constructor(readonly world: World) {}
+const DEFAULT_SETTINGS: ApiSettings = {
+  unsortedOrder: 'id',
+  tieOrder: 'stable',
+  plan: 'enterprise',
+  eventTracking: true,
+  childWritesTouchContact: false,
+  churn: 0,
+};
+
+export class Api implements ChurnTarget {
+  readonly settings: ApiSettings;
+  readonly churn: Churn;
+  private readonly tieDraw: () => number;
+
+  constructor(
+    readonly world: World,
+    settings: Partial<ApiSettings> = {},
+  ) {
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    this.churn = new Churn(world.seed, this.settings.churn, this.settings.churnCollections);
+    this.tieDraw = sequence(world.seed ^ 0x71e5);
+  }
 
   private coll(name: string): Collection {
     return this.world.get(name);
   }
 
-  listBody(c: Collection, q: ListQuery, params: URLSearchParams): Record<string, unknown> {
+  /** The list query of one request: its own tie salt when ties are shuffled. */
+  query(def: CollectionDef, params: URLSearchParams): ListQuery {
+    const listing: Listing = { unsorted: this.settings.unsortedOrder };
+    if (this.settings.tieOrder === 'shuffled') listing.tieSalt = Math.floor(this.tieDraw() * 2 ** 32);
+    return parseQuery(def, params, this.world.zone, listing);
+  }
+
+  /** Whether a collection answers on this account at all (plan, and /eventTrackingEvents in ideal mode). */
+  served(name: string): boolean {
+    return this.refusal(name) === undefined;
+  }
+
+  /** The answer a collection gives instead of its data on this account, if any. */
+  refusal(name: string): ApiResponse | undefined {
+    if (name === 'eventTrackingEvents' && !this.settings.eventTracking) return NO_ROUTE;
+    const gate = gateOf(this.settings.plan, name);
+    if (!gate) return undefined;
+    return gate.status === 302 ? { status: 302, body: undefined } : { status: gate.status, body: gate.body };
+  }
+
+  listBody(c: Collection, q: ListQuery, params: URLSearchParams, now = Date.now()): Record<string, unknown> {
+    this.churn.onList(c, wholeSecond(now), this);
     const { ids, total } = list(c, q);
     const records = ids.map((id) => c.get(id)!);
     const body: Record<string, unknown> = {};
@@ -188,7 +264,11 @@ export class Api {
     return parents.flatMap((p) => c.childrenIds(p).map((id) => c.get(id)!));
   }
 
-  /** `include=fieldValues,contactTags.tag,deals`: related rows as top-level arrays, id arrays on the parents. */
+  /**
+   * `include=fieldValues,contactTags.tag,deals,geoIps.geoAddress` (reference §6.1): each relation's rows
+   * as a top-level array (at most includeCap per contact when set), each contact with the id array of
+   * all its related rows, and `a.b` also side-loads the records the rows' `b` field names.
+   */
   private sideload(
     parent: Collection,
     ids: number[],
@@ -196,16 +276,26 @@ export class Api {
     include: string,
     body: Record<string, unknown>,
   ): void {
+    const cap = this.settings.includeCap;
     for (const path of include.split(',').map((s) => s.trim())) {
       const [name, nested] = path.split('.');
+      if (name in EMPTY_SIDELOADS) {
+        body[EMPTY_SIDELOADS[name]] = [];
+        if (nested && nested in EMPTY_SIDELOADS) body[EMPTY_SIDELOADS[nested]] = [];
+        ids.forEach((_, i) => {
+          records[i] = { ...records[i], [name]: [] };
+        });
+        continue;
+      }
       const child = parent.children.find((c) => c.def.name === name || c.def.key === name);
-      if (!child) continue;
+      if (!child || !this.served(child.name)) continue;
       const rows: ApiRecord[] = (body[child.def.key] as ApiRecord[] | undefined) ?? [];
       const seen = new Set(rows.map((r) => r.id));
       ids.forEach((pid, i) => {
         const childIds = child.childrenIds(pid);
         records[i] = { ...records[i], [name]: childIds.map(String) };
-        for (const cid of childIds) {
+        const shown = cap === undefined ? childIds : childIds.slice(0, cap);
+        for (const cid of shown) {
           const r = child.get(cid)!;
           if (!seen.has(r.id)) {
             seen.add(r.id);
@@ -215,7 +305,7 @@ export class Api {
       });
       body[child.def.key] = rows;
       const targetName = nested ? REFERENCES[nested] : undefined;
-      if (targetName) {
+      if (targetName && this.served(targetName)) {
         const target = this.coll(targetName);
         const out: ApiRecord[] = (body[target.def.key] as ApiRecord[] | undefined) ?? [];
         const have = new Set(out.map((r) => r.id));
@@ -233,12 +323,14 @@ export class Api {
   }
 
   /** GET /api/3/... */
-  get(segments: string[], params: URLSearchParams): ApiResponse {
+  get(segments: string[], params: URLSearchParams, now = Date.now()): ApiResponse {
     if (segments.length === 2 && segments[0] === 'users' && segments[1] === 'me') {
       return { status: 200, body: { user: this.coll('users').get(1) } };
     }
     // Custom object records live under their schema's UUID.
     if (segments[0] === 'customObjects' && segments[1] === 'records' && segments.length >= 3) {
+      const refused = this.refusal('customObjects/records');
+      if (refused) return refused;
       const schemaId = uuidToId(segments[2]);
       const schemas = this.coll('customObjects/schemas');
       if (schemaId === undefined || !schemas.exists(schemaId) || segments[2] !== schemaUuid(schemaId)) {
@@ -249,9 +341,9 @@ export class Api {
       }
       const records = this.coll('customObjects/records');
       if (segments.length === 3) {
-        const q = parseQuery(records.def, params);
+        const q = this.query(records.def, params);
         q.parent = schemaId;
-        return { status: 200, body: this.listBody(records, q, params) };
+        return { status: 200, body: this.listBody(records, q, params, now), list: true };
       }
       const rid = uuidToId(segments[3]);
       const rec = rid === undefined ? undefined : records.get(rid);
@@ -264,8 +356,11 @@ export class Api {
     }
     const { def, rest } = this.match(segments);
     if (!def || def.sideloadOnly) return NO_ROUTE;
+    const refused = this.refusal(def.name);
+    if (refused) return refused;
     const c = this.coll(def.name);
-    if (rest.length === 0) return { status: 200, body: this.listBody(c, parseQuery(def, params), params) };
+    if (rest.length === 0)
+      return { status: 200, body: this.listBody(c, this.query(def, params), params, now), list: true };
     const id = intParam(rest[0]);
     if (id === undefined) return NO_ROUTE;
     if (rest.length === 1) return this.single(c, id);
@@ -273,9 +368,11 @@ export class Api {
       const child = c.children.find((ch) => (ch.def.route ?? ch.def.name) === rest[1]);
       if (!child) return NO_ROUTE;
       if (!c.exists(id)) return notFound(nounOf(def), id);
-      const q = parseQuery(child.def, params);
+      const childRefused = this.refusal(child.name);
+      if (childRefused) return childRefused;
+      const q = this.query(child.def, params);
       q.parent = id;
-      return { status: 200, body: this.listBody(child, q, params) };
+      return { status: 200, body: this.listBody(child, q, params, now), list: true };
     }
     return NO_ROUTE;
   }
@@ -326,10 +423,14 @@ export class Api {
 
   // ───────────── writes ─────────────
 
-  write(method: string, segments: string[], payload: unknown, now: number): ApiResponse {
+  write(method: string, segments: string[], payload: unknown, at: number): ApiResponse {
+    // The API keeps times to the second.
+    const now = wholeSecond(at);
     if (method === 'POST' && segments.join('/') === 'contact/sync') return this.syncContact(payload, now);
     const { def, rest } = this.match(segments);
     if (!def?.write) return NO_ROUTE;
+    const refused = this.refusal(def.name);
+    if (refused) return refused;
     const c = this.coll(def.name);
     if (method === 'POST' && rest.length === 0) return this.create(c, payload, now);
     const id = rest.length === 1 ? intParam(rest[0]) : undefined;
@@ -337,7 +438,7 @@ export class Api {
     if (method === 'PUT') return this.update(c, id, payload, now);
     if (method === 'DELETE') {
       if (!c.exists(id)) return notFound(nounOf(def), id);
-      this.remove(c, id);
+      this.remove(c, id, now);
       return { status: 200, body: {} };
     }
     return NO_ROUTE;
@@ -407,6 +508,7 @@ export class Api {
     const parent = def.parentField ? Number(rec[def.parentField]) : 0;
     alignParentRefs(c, rec, parent);
     c.put(id, { rec, created: now, updated: now, parent });
+    this.touchContact(c, parent, now);
     const body: Record<string, unknown> = { [def.single]: rec };
     // POST /contacts may carry the contact's custom field values too.
     const values = attrs.fieldValues;
@@ -445,7 +547,31 @@ export class Api {
     const parent = def.parentField ? Number(rec[def.parentField]) : c.parentId(id);
     if (def.parentField) alignParentRefs(c, rec, parent);
     c.put(id, { rec, created, updated: now, parent });
+    this.touchContact(c, parent, now);
     return { status: 200, body: { [def.single]: rec } };
+  }
+
+  /**
+   * With childWritesTouchContact, a write to a contact's field value, tag, list membership or automation
+   * moves the contact's udate (and its naive updated timestamps) to the write's time.
+   */
+  private touchContact(c: Collection, contact: number, now: number): void {
+    if (!this.settings.childWritesTouchContact || !TOUCHES_CONTACT.has(c.name)) return;
+    const contacts = this.coll('contacts');
+    if (!contacts.exists(contact)) return;
+    const prior = contacts.overlay.get(contact);
+    const rec: ApiRecord = { ...(prior ? prior.rec : contacts.generateFull(contact)) };
+    restamp(contacts, rec, 'updated', now, contact);
+    const created = prior ? prior.created : contacts.times(contact).created;
+    contacts.put(contact, { rec, created, updated: now, parent: 0 });
+  }
+
+  /** ChurnTarget: a new record under `parent`, as another user would create it. */
+  insert(c: Collection, parent: number, now: number): void {
+    const id = c.nextId;
+    const rec = c.generateNew(id, parent, now);
+    c.put(id, { rec, created: now, updated: now, parent });
+    this.touchContact(c, parent, now);
   }
 
   /** A fresh record of collection c: generated defaults, both timestamps set to now. */
@@ -488,10 +614,12 @@ export class Api {
     return undefined;
   }
 
-  remove(c: Collection, id: number): void {
+  remove(c: Collection, id: number, now = wholeSecond(Date.now())): void {
     if (!c.exists(id)) return;
+    const owner = c.overlay.get(id)?.parent ?? c.parentId(id);
     c.put(id, null);
-    for (const child of c.children) for (const cid of child.childrenIds(id)) this.remove(child, cid);
+    this.touchContact(c, owner, now);
+    for (const child of c.children) for (const cid of child.childrenIds(id)) this.remove(child, cid, now);
     for (const [name, field] of CASCADES[c.def.name] ?? []) {
       const target = this.coll(name);
       const spec = target.fields.find((f) => f.key === field)!;
@@ -500,7 +628,7 @@ export class Api {
           target.put(tid, null);
       }
       for (const [tid, e] of [...target.overlay])
-        if (e && String(e.rec[field]) === String(id)) this.remove(target, tid);
+        if (e && String(e.rec[field]) === String(id)) this.remove(target, tid, now);
     }
   }
 }
@@ -532,5 +660,5 @@ function alignParentRefs(c: Collection, rec: ApiRecord, parent: number): void {
 }
 
 function restamp(c: Collection, rec: ApiRecord, which: 'created' | 'updated', now: number, id: number): void {
-  for (const f of c.fields) if (f.stamp?.which === which) rec[f.key] = f.stamp.format(now, id);
+  for (const f of c.fields) if (f.stamp?.which === which) rec[f.key] = f.stamp.format(now, id, c.zone);
 }

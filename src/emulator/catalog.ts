@@ -6,9 +6,10 @@
 //     API (and RunningEmulator.records) names it per schema as `customObjects/records/<schemaId>`.
 // Shapes follow the records in the OpenAPI doc's documented examples (keys, order, JSON types); the
 // token language is described in shape.ts.
-import { DAY, isoLocal, localDate } from './clock.ts';
+import { DAY } from './clock.ts';
 import { contactEmail, firstName, lastName, words } from './fake.ts';
 import { saltOf, unit } from './hash.ts';
+import type { TieSpec } from './layout.ts';
 import type { FieldFn, GenContext, Json } from './shape.ts';
 
 export type FilterSpec =
@@ -44,8 +45,14 @@ export interface CollectionDef {
   early?: boolean;
   meta?: (total: number, limit: number, offset: number) => Record<string, Json>;
   filters?: Record<string, FilterSpec>;
-  /** orders[x] that are honoured; all of them follow creation (= id) order. */
-  orders?: string[];
+  /** orders[x] that are honoured, and what they sort by: the id, or the created time (ties possible). */
+  orders?: Record<string, 'id' | 'created'>;
+  /** Same-second bursts in the created times (imports, campaign blasts): ties for orders[...] by time. */
+  ties?: TieSpec;
+  /** Fields that can hold a date in the future (reminders, scheduled sends, shop clocks); a share of
+   * the records (--future-dates) carries one. `moves: 'created'` when the field is the created time the
+   * collection's filters and sorts use: those records then sit at the top of the id range. */
+  future?: { fields: string[]; moves?: 'created' };
   /** Model name in "No Result found for <noun> with id N". */
   noun?: string;
   /** Writable collections and the attributes a create must carry; `upsertBy`: a create naming the same
@@ -65,8 +72,8 @@ const contactCustom: Record<string, FieldFn> = {
   email: (c) => contactEmail(person(c), c.id),
   first: (c) => firstName(person(c)),
   last: (c) => lastName(person(c)),
-  adate: (c) => (u(c, 'contacts.adate') < 0.6 ? isoLocal(c.updated) : null),
-  edate: (c) => (u(c, 'contacts.edate') < 0.4 ? isoLocal(c.updated) : null),
+  adate: (c) => (u(c, 'contacts.adate') < 0.6 ? c.zone.isoLocal(c.updated) : null),
+  edate: (c) => (u(c, 'contacts.edate') < 0.4 ? c.zone.isoLocal(c.updated) : null),
 };
 
 const CONTACT_LINKS =
@@ -107,7 +114,9 @@ export const CATALOG: CollectionDef[] = [
       id_less: { kind: 'idLess' },
       email: { kind: 'eq', field: 'email' },
     },
-    orders: ['id', 'cdate'],
+    orders: { id: 'id', cdate: 'created' },
+    // Imports create contacts in the same second.
+    ties: { small: 4, single: 0.6, anchor: 'first' },
     meta: (total, limit, offset) => ({
       total: String(total),
       page_input: {
@@ -149,7 +158,7 @@ export const CATALOG: CollectionDef[] = [
             c.recordIn('fieldOptions', options[Math.floor(u(c, 'fv.opt') * options.length)]).value,
           );
         }
-        if (type === 'date') return localDate(c.created - Math.floor(u(c, 'fv.date') * 1000) * DAY);
+        if (type === 'date') return c.zone.localDate(c.created - Math.floor(u(c, 'fv.date') * 1000) * DAY);
         return words(u(c, 'fv.text'), 2);
       },
     },
@@ -195,6 +204,8 @@ export const CATALOG: CollectionDef[] = [
       lastblock=r:1-6 lastlogid=0 lastdate=$u completedElements=r:0-3 totalElements=r:3-6 completed=#r:0-1
       completeValue=#100 links=L:automation,contact,contactGoals id=$id automation=@automations`,
     meta: (total) => ({ total: String(total), showcase_stats: [] }),
+    // Reminder dates lie ahead (the reference's remdate; lastdate follows it on such records).
+    future: { fields: ['remdate', 'lastdate'] },
   },
   {
     name: 'activities',
@@ -209,7 +220,11 @@ export const CATALOG: CollectionDef[] = [
       reference: (c) => ({ type: 'contact-email', id: String(1 + Math.floor(u(c, 'act.ref') * 9999)) }),
     },
     filters: { after: { kind: 'createdSince' }, contact: { kind: 'parent' } },
-    orders: ['tstamp'],
+    orders: { tstamp: 'created' },
+    // Activities come in same-second bursts: mostly a handful, and one campaign blast of more than a
+    // page (100) per ~1,000 activities.
+    ties: { small: 6, single: 0.35, blast: { size: [140, 260], every: 1000 }, anchor: 'last' },
+    future: { fields: ['tstamp'], moves: 'created' },
   },
   {
     name: 'notes',
@@ -280,6 +295,8 @@ export const CATALOG: CollectionDef[] = [
     parentField: 'subscriberid',
     shape: `subscriberid=@^ automationid=@automations message=~sentence status=?sent|delivered|failed tstamp=$c sdate=$c
       ldate=$u created_timestamp=$cn updated_timestamp=$un links=L:contact,automation id=$id`,
+    // Scheduled sends.
+    future: { fields: ['sdate'] },
   },
   {
     name: 'accountContacts',
@@ -320,7 +337,8 @@ export const CATALOG: CollectionDef[] = [
       'filters[owner]': { kind: 'eq', field: 'owner' },
       'filters[status]': { kind: 'eq', field: 'status' },
     },
-    orders: ['cdate'],
+    orders: { cdate: 'created' },
+    ties: { small: 3, single: 0.8, anchor: 'first' },
     meta: (total) => ({ currencies: { USD: { currency: 'USD', total: String(total), value: '0' } }, total }),
     // Deals in pipelines the key's user cannot see come back as stubs.
     finish: (rec, c) => {
@@ -361,6 +379,8 @@ export const CATALOG: CollectionDef[] = [
       owner=%owner outcomeId=null outcomeInfo=null
       links=L:activities,automation,dealTasktype,doneAutomation,notes,owner,taskNotifications,user,assignee`,
     custom: { owner: (c) => ({ type: 'deal', id: String(c.parent) }) },
+    // Tasks fall due in the future.
+    future: { fields: ['duedate', 'edate'] },
   },
   {
     name: 'dealCustomFieldData',
@@ -509,6 +529,8 @@ export const CATALOG: CollectionDef[] = [
       totalProducts=r:0-20 avgRevenuePerOrder=r:0-9000 avgProductCategory=~word tstamp=$c links=L:connection,orders
       id=$id connection=@connections contact=@^`,
     filters: { 'filters[connectionid]': { kind: 'eq', field: 'connectionid' } },
+    // Shop clocks run ahead.
+    future: { fields: ['tstamp'] },
   },
   {
     name: 'ecomOrders',
@@ -528,7 +550,8 @@ export const CATALOG: CollectionDef[] = [
       'filters[state]': { kind: 'eq', field: 'state' },
       'filters[email]': { kind: 'eq', field: 'email' },
     },
-    orders: ['external_created_date'],
+    orders: { external_created_date: 'created' },
+    future: { fields: ['updatedDate', 'orderDate', 'tstamp'] },
   },
   {
     name: 'ecomOrderProducts',
@@ -541,6 +564,7 @@ export const CATALOG: CollectionDef[] = [
     shape: `orderid=@^ connectionid=@connections externalid=r:1000000-9999999 sku=~slug name=~title
       description=~sentence price=r:100-9000 quantity=r:1-3 category=~word imageUrl=~url productUrl=~url createdDate=$c
       updatedDate=$u tstamp=$u links=L:ecomOrder id=$id ecomOrder=@^`,
+    future: { fields: ['updatedDate', 'tstamp'] },
   },
   {
     name: 'ecomOrderActivities',
@@ -550,6 +574,7 @@ export const CATALOG: CollectionDef[] = [
     parentField: 'orderid',
     shape: `orderid=@^ connectionid=@connections action=?created|updated|fulfilled createdDate=$c updatedDate=$u
       links=L:ecomOrder id=$id ecomOrder=@^`,
+    future: { fields: ['updatedDate'] },
   },
   // ── lists, tags, fields ──
   {
@@ -631,7 +656,7 @@ export const CATALOG: CollectionDef[] = [
     size: { fixed: 12 },
     early: true,
     shape: `type=?single|recurring|split userid=1 segmentid=0 bounceid=-1 realcid=0 sendid=0 threadid=0 seriesid=0
-      formid=0 basetemplateid=~hex40 basemessageid=0 addressid=0 source=web name=~title cdate=$c mdate=$u sdate=null
+      formid=0 basetemplateid=~hex40 basemessageid=0 addressid=0 source=web name=~title cdate=$c mdate=$u sdate=%sdate
       ldate=null send_amt=r:0-9000 total_amt=r:0-9000 opens=r:0-900 uniqueopens=r:0-900 linkclicks=r:0-90
       uniquelinkclicks=r:0-90 subscriberclicks=r:0-90 forwards=0 uniqueforwards=0 hardbounces=r:0-9 softbounces=r:0-9
       unsubscribes=r:0-9 unsubreasons=0 updates=0 socialshares=0 replies=0 uniquereplies=0 status=?0|1|5 public=1
@@ -644,8 +669,10 @@ export const CATALOG: CollectionDef[] = [
       activerss_interval=day1 activerss_url=null activerss_items=10 ip4=0 laststep=designer managetext=0 schedule=0
       scheduleddate=null waitpreview=0 deletestamp=null replysys=0 created_timestamp=$cn updated_timestamp=$un
       links=L:user,automation,campaignMessage,campaignMessages,links,campaignLists id=$id user=1 automation=null`,
+    // Drafts have no send date; sent campaigns were sent when last modified; scheduled ones lie ahead.
+    custom: { sdate: (c) => (u(c, 'campaigns.sdate') < 0.25 ? null : c.zone.isoLocal(c.updated)) },
     filters: { 'filters[seriesid]': { kind: 'eq', field: 'seriesid' } },
-    orders: [],
+    future: { fields: ['sdate'] },
   },
   {
     name: 'links',
@@ -894,6 +921,21 @@ export const CATALOG: CollectionDef[] = [
     // Old-style resource: items are keyed by name and carry no id.
     shape: `name=%domain`,
     custom: { domain: (c) => `site${c.id}.example.com` },
+  },
+  {
+    name: 'eventTrackingEvents',
+    key: 'eventTrackingEvents',
+    single: 'eventTrackingEvent',
+    size: { fixed: 6 },
+    early: true,
+    total: 'number',
+    // As documented: items are keyed by name and carry no id.
+    shape: `name=%event`,
+    custom: {
+      event: (c) =>
+        ['__pagevisit', '__redir', 'signup', 'purchase', 'webinar_attended', 'trial_started'][c.id - 1] ??
+        `event_${c.id}`,
+    },
   },
   {
     name: 'templates',

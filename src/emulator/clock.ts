@@ -1,60 +1,122 @@
-// Time as the emulated account shows it. The account lives in US Central time, so ISO timestamps
-// carry -05:00 in summer and -06:00 in winter (the DST switch is computed, not looked up), naive
-// "local" timestamps are the same wall clock without a zone, and naive UTC ones are plain UTC.
+// Time as the emulated account shows it. The account has an IANA time zone (--timezone): ISO timestamps
+// carry that zone's offset at that instant, naive "local" timestamps are the same wall clock without a
+// zone, and naive UTC ones are plain UTC (reference §7 quirk 9). Offsets come from Intl, cached per
+// quarter hour (every offset change in the tz database falls on a quarter hour), so formatting stays fast.
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
-
-const dstCache = new Map<number, [number, number]>();
-
-/** [start, end) of US daylight saving time in `year`, as UTC milliseconds. */
-function dstWindow(year: number): [number, number] {
-  let w = dstCache.get(year);
-  if (!w) {
-    // Second Sunday of March, 02:00 CST (08:00 UTC) → first Sunday of November, 02:00 CDT (07:00 UTC).
-    const march1 = new Date(Date.UTC(year, 2, 1)).getUTCDay();
-    const startDay = 1 + ((7 - march1) % 7) + 7;
-    const nov1 = new Date(Date.UTC(year, 10, 1)).getUTCDay();
-    const endDay = 1 + ((7 - nov1) % 7);
-    w = [Date.UTC(year, 2, startDay, 8), Date.UTC(year, 10, endDay, 7)];
-    dstCache.set(year, w);
-  }
-  return w;
-}
-
-/** The account's UTC offset in minutes at `ms` (-300 or -360). */
-export function offsetMinutes(ms: number): number {
-  const [start, end] = dstWindow(new Date(ms).getUTCFullYear());
-  return ms >= start && ms < end ? -300 : -360;
-}
+const QUARTER = 15 * MINUTE;
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
+/** `YYYY-MM-DD HH:MM:SS` of a UTC instant (read as a wall clock by the callers). */
+function wallText(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+}
+
 // A record formats the same two instants (created, updated) several ways: remember the last few.
 const wallCache = new Map<number, string>();
-
 function wallClock(ms: number): string {
   let text = wallCache.get(ms);
   if (text === undefined) {
-    const d = new Date(ms);
-    text = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
-    if (wallCache.size >= 64) wallCache.clear();
+    text = wallText(ms);
+    if (wallCache.size >= 256) wallCache.clear();
     wallCache.set(ms, text);
   }
   return text;
 }
 
-/** `2021-05-12T11:30:06-05:00`: ISO in the account's zone. */
-export function isoLocal(ms: number): string {
-  const off = offsetMinutes(ms);
-  const sign = off < 0 ? '-' : '+';
-  const abs = Math.abs(off);
-  return `${wallClock(ms + off * 60_000).replace(' ', 'T')}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+/** Throws a message naming the zone when `name` is not an IANA time zone Intl knows. */
+export function checkTimeZone(name: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+  } catch {
+    throw new Error(`timezone: "${name}" is not an IANA time zone (e.g. Australia/Adelaide, UTC)`);
+  }
 }
 
-/** `2021-05-12 11:30:06`: the account's wall clock without a zone. */
-export function naiveLocal(ms: number): string {
-  return wallClock(ms + offsetMinutes(ms) * 60_000);
+/** The account's time zone: offsets, the three timestamp formats, and calendar dates in it. */
+export class Zone {
+  private readonly format: Intl.DateTimeFormat;
+  private readonly offsets = new Map<number, number>();
+  readonly fixedOffset?: number;
+
+  constructor(readonly name: string) {
+    checkTimeZone(name);
+    this.format = new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: 'longOffset' });
+    if (name === 'UTC' || name === 'Etc/UTC') this.fixedOffset = 0;
+  }
+
+  /** UTC offset in minutes at `ms` (e.g. 630 for +10:30, -300 for -05:00). */
+  offsetMinutes(ms: number): number {
+    if (this.fixedOffset !== undefined) return this.fixedOffset;
+    const bucket = Math.floor(ms / QUARTER);
+    let off = this.offsets.get(bucket);
+    if (off === undefined) {
+      const text = this.format
+        .formatToParts(new Date(bucket * QUARTER))
+        .find((p) => p.type === 'timeZoneName');
+      const m = /([+-])(\d{2}):(\d{2})/.exec(text?.value ?? '');
+      off = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+      if (this.offsets.size >= 200_000) this.offsets.clear();
+      this.offsets.set(bucket, off);
+    }
+    return off;
+  }
+
+  /** `2021-05-12T11:30:06+09:30`: ISO in the account's zone. */
+  isoLocal(ms: number): string {
+    const off = this.offsetMinutes(ms);
+    const sign = off < 0 ? '-' : '+';
+    const abs = Math.abs(off);
+    return `${wallClock(ms + off * MINUTE).replace(' ', 'T')}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+  }
+
+  /** `2021-05-12 11:30:06`: the account's wall clock without a zone. */
+  naiveLocal(ms: number): string {
+    return wallClock(ms + this.offsetMinutes(ms) * MINUTE);
+  }
+
+  /** The account-local calendar date (YYYY-MM-DD) of `ms`. */
+  localDate(ms: number): string {
+    return this.naiveLocal(ms).slice(0, 10);
+  }
+
+  /** UTC milliseconds of an account-local wall-clock time (given as if it were UTC). */
+  private localToUtc(wall: number): number {
+    const first = wall - this.offsetMinutes(wall) * MINUTE;
+    const second = wall - this.offsetMinutes(first) * MINUTE;
+    return second;
+  }
+
+  /** UTC milliseconds of local midnight starting the given YYYY-MM-DD, or undefined when not a date. */
+  localMidnight(date: string): number | undefined {
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(date.trim());
+    if (!m) return undefined;
+    const utcMidnight = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    if (Number.isNaN(utcMidnight)) return undefined;
+    return this.localToUtc(utcMidnight);
+  }
+
+  /** Local midnight of the day after the one starting at `midnight` (23 to 25 hours later). */
+  nextLocalMidnight(midnight: number): number {
+    return this.localMidnight(this.localDate(midnight + DAY + 3 * HOUR)) ?? midnight + DAY;
+  }
+
+  /** Parses a date or date-time filter value (ISO with offset or Z, naive = account-local, or a date). */
+  parseInstant(text: string): number | undefined {
+    const t = text.trim();
+    if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return this.localMidnight(t);
+    if (/[zZ]|[+-]\d{2}:?\d{2}$/.test(t)) {
+      const ms = Date.parse(t.replace(' ', 'T'));
+      return Number.isNaN(ms) ? undefined : ms;
+    }
+    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(t);
+    if (!m) return undefined;
+    return this.localToUtc(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0));
+  }
 }
 
 /** `2021-05-12 16:30:06`: UTC without a zone. */
@@ -73,38 +135,8 @@ export function isoNanos(ms: number, salt: number): string {
   return `${wallClock(ms - (ms % 1000)).replace(' ', 'T')}.${String(frac).padStart(9, '0')}Z`;
 }
 
-/** The account-local calendar date (YYYY-MM-DD) of `ms`. */
-export function localDate(ms: number): string {
-  return naiveLocal(ms).slice(0, 10);
-}
-
-/** UTC milliseconds of an account-local wall-clock time (given as if it were UTC). */
-function localToUtc(wall: number): number {
-  const guess = wall - offsetMinutes(wall + 6 * HOUR) * 60_000;
-  return wall - offsetMinutes(guess) * 60_000;
-}
-
-/** UTC milliseconds of local midnight starting the given YYYY-MM-DD, or undefined when not a date. */
-export function localMidnight(date: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(date.trim());
-  if (!m) return undefined;
-  const utcMidnight = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  if (Number.isNaN(utcMidnight)) return undefined;
-  return localToUtc(utcMidnight);
-}
-
-/** Parses a date or date-time filter value (ISO, naive = account-local, or date only) to UTC ms. */
-export function parseInstant(text: string): number | undefined {
-  const t = text.trim();
-  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return localMidnight(t);
-  if (/[zZ]|[+-]\d{2}:?\d{2}$/.test(t)) {
-    const ms = Date.parse(t.replace(' ', 'T'));
-    return Number.isNaN(ms) ? undefined : ms;
-  }
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(t);
-  if (!m) return undefined;
-  return localToUtc(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0));
-}
+/** Whole seconds: the API stores times to the second, so writes and generated times are whole seconds. */
+export const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 /**
  * The span generated records live in: three years ending at a fixed instant derived from the seed
@@ -116,3 +148,14 @@ export function generatedSpan(seed: number, startedAt: number): { from: number; 
   const to = Math.min(fixedEnd, Math.floor((startedAt - HOUR) / 1000) * 1000);
   return { from: to - 3 * 365 * DAY, to };
 }
+
+/**
+ * Where future dates start: the UTC midnight after the day the process started, so two emulators
+ * started on the same day with the same seed agree, and every future date is at least a day ahead.
+ */
+export function futureBase(startedAt: number): number {
+  return Math.floor(startedAt / DAY) * DAY + DAY;
+}
+
+/** How far ahead future dates reach (days to years). */
+export const FUTURE_SPAN = 3 * 365 * DAY;

@@ -1,14 +1,19 @@
-// The ActiveCampaign API v3 emulator: a faithful stand-in for an account, generated from a seed.
-// See README "The emulator" for flags, sizes and fault syntax; collection names are listed in catalog.ts.
+// The ActiveCampaign API v3 emulator: a stand-in for an account, generated from a seed, at least as hard
+// as the real API by default (realism: 'ideal' for the idealised 0.1 behaviour).
+// See README "The emulator" for flags, sizes, realism and fault syntax; collection names are listed in catalog.ts.
 
-import { type EmulatorOptions, parseFaults, resolveOptions } from './options.ts';
+import { checkChurnCollections } from './churn.ts';
+import { type EmulatorOptions, parseFaults, type RequestLogEntry, resolveOptions } from './options.ts';
+import { gateOf } from './plans.ts';
 import { allRecords } from './query.ts';
-import { EmulatorServer, type Stats } from './server.ts';
+import { EmulatorServer, type RealismCounts, type Stats } from './server.ts';
 import { splitTestFaults, type TestModes } from './test-modes.ts';
 import { World } from './world.ts';
 
-export type { EmulatorOptions } from './options.ts';
-export { parseFaults, parseLatency } from './options.ts';
+export type { EmulatorOptions, RequestLogEntry } from './options.ts';
+export { parseFaults, parseLatency, REALISM } from './options.ts';
+export { PLAN_GATES, PLANS } from './plans.ts';
+export type { RealismCounts } from './server.ts';
 export { HOSTILE_NAMES, splitTestFaults } from './test-modes.ts';
 
 export interface RunningEmulator {
@@ -17,11 +22,28 @@ export interface RunningEmulator {
   port: number;
   apiKey: string;
   account: string;
+  /** The account's IANA time zone (ISO offsets and naive local timestamps follow it). */
+  timezone: string;
   close(): Promise<void>;
   stats(): Stats;
-  /** Every record of a collection as the API would list it now (for tests comparing a warehouse with the account). */
+  /** How often 503 bursts, junk 200s and churn struck. */
+  realismCounts(): RealismCounts;
+  /**
+   * Every record of a collection as the API would list it now (for tests comparing a warehouse with the
+   * account), in id order, whatever order the API lists them in; churn and writes included. The plan
+   * is not applied: a collection the plan refuses still has its records here (see refusedStatus).
+   */
   records(collection: string): Iterable<Record<string, unknown>>;
+  /** The collections the account has (in ideal realism /eventTrackingEvents is not served and not listed). */
   collections(): string[];
+  /** The status a collection answers instead of its records on this plan (403, 404, 400, 302), if any. */
+  refusedStatus(collection: string): number | undefined;
+  /** Changes churn while the emulator runs (collections: which ones; default every listable one). */
+  setChurn(rate: number, collections?: string[]): void;
+  /** Changes how many requests per second the other API user takes from the account's budget. */
+  setTenantRps(rps: number): void;
+  /** Every request so far (the other user's with tenant: true), in time order; needs requestLog. */
+  requestLog(): RequestLogEntry[];
   /** Test-mode controls (see test-modes.ts); inert unless a test mode was asked for. */
   testModes: Pick<TestModes, 'revokeKey' | 'restoreKey'> & {
     /** Replaces the faults (reference kinds and test modes, --faults syntax) and revokeKeyAfter at run time. */
@@ -32,7 +54,11 @@ export interface RunningEmulator {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const opts = resolveOptions(options);
-  const world = new World(opts.seed, opts.contacts, Date.now());
+  if (opts.realism.churnCollections) checkChurnCollections(opts.realism.churnCollections);
+  const world = new World(opts.seed, opts.contacts, Date.now(), {
+    timezone: opts.realism.timezone,
+    futureDates: opts.realism.futureDates,
+  });
   const emulator = new EmulatorServer(world, opts);
   await new Promise<void>((resolve, reject) => {
     emulator.server.once('error', reject);
@@ -44,17 +70,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const url = `http://${host}:${port}`;
   world.baseUrl = url;
   const schemas = world.get('customObjects/schemas');
+  const api = emulator.api;
   return {
     url,
     port,
     apiKey: opts.apiKey,
     account: opts.account,
+    timezone: world.zone.name,
     close: () =>
       new Promise<void>((resolve, reject) => {
         emulator.server.close((err) => (err ? reject(err) : resolve()));
         emulator.dropConnections();
       }),
     stats: () => structuredClone(emulator.stats),
+    realismCounts: () => emulator.realismCounts(),
     testModes: {
       revokeKey: () => emulator.modes.revokeKey(),
       restoreKey: () => emulator.modes.restoreKey(),
@@ -77,9 +106,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return allRecords(world.get(collection));
     },
     collections: () => {
-      const names = [...world.collections.keys()].filter((n) => n !== 'customObjects/records');
+      const names = [...world.collections.keys()].filter(
+        (n) => n !== 'customObjects/records' && (n !== 'eventTrackingEvents' || api.settings.eventTracking),
+      );
       for (const r of allRecords(schemas)) names.push(`customObjects/records/${String(r.id)}`);
       return names;
+    },
+    refusedStatus: (collection) => {
+      const name = collection.startsWith('customObjects/records/') ? 'customObjects/records' : collection;
+      if (name === 'eventTrackingEvents' && !api.settings.eventTracking) return 404;
+      return gateOf(api.settings.plan, name)?.status;
+    },
+    setChurn: (rate, collections) => api.churn.set(rate, collections),
+    setTenantRps: (rps) => {
+      // Without a rate limit there is no budget to share: the other user changes nothing.
+      if (emulator.bucket) emulator.bucket.setTenantRps(rps);
+      else if (!(rps >= 0)) throw new Error(`tenant-rps: ${rps} is not a number >= 0`);
+    },
+    requestLog: () => {
+      if (!opts.requestLog) throw new Error('requestLog(): start the emulator with requestLog: true');
+      return emulator.requestLog();
     },
   };
 }

@@ -85,3 +85,63 @@ export function timesIn(
     updated: wholeSecond(slot[0] + w * (0.5 + 0.49 * unit(seed, salt, id, 2))),
   };
 }
+
+// ───────────── same-second bursts ─────────────
+// Records written together (a campaign blast, an import) share one timestamp. Consecutive ids are grouped
+// into bursts by a repeating pattern of burst sizes; every member of a burst takes the created time of the
+// burst's first or last member. Times stay non-decreasing in id, so date filters still binary-search.
+
+export interface TieSpec {
+  /** Largest ordinary burst (sizes 1..small, singles `single` of the time). */
+  small: number;
+  single: number;
+  /** One large burst (a campaign blast, an import) of [min, max] records per `every` ids. */
+  blast?: { size: [number, number]; every: number };
+  /** Whose time the burst takes: `last` keeps every member at or after its own slot (children after
+   * their parent), `first` keeps it at or before (a parent before its children). */
+  anchor: 'first' | 'last';
+}
+
+export interface Bursts {
+  pattern: number[];
+  prefix: number[];
+  anchor: 'first' | 'last';
+}
+
+export function makeBursts(seed: number, salt: number, spec: TieSpec): Bursts {
+  const pattern: number[] = [];
+  const period = spec.blast?.every ?? 1000;
+  let total = 0;
+  let k = 0;
+  while (total < period) {
+    const u = unit(seed, salt, k, 91);
+    const size = u < spec.single ? 1 : 2 + Math.floor(unit(seed, salt, k, 92) * Math.max(1, spec.small - 1));
+    pattern.push(size);
+    total += size;
+    k++;
+  }
+  if (spec.blast) {
+    const [lo, hi] = spec.blast.size;
+    const at = Math.floor(unit(seed, salt, 0, 93) * pattern.length);
+    pattern.splice(at, 0, lo + Math.floor(unit(seed, salt, 0, 94) * (hi - lo + 1)));
+  }
+  const prefix = [0];
+  for (const n of pattern) prefix.push(prefix[prefix.length - 1] + n);
+  return { pattern, prefix, anchor: spec.anchor };
+}
+
+/** The burst holding `id`, as the id range [first, last]. */
+export function burstOf(b: Bursts, id: number): [number, number] {
+  const per = b.prefix[b.prefix.length - 1];
+  const block = Math.floor((id - 1) / per);
+  const rem = id - 1 - block * per;
+  let lo = 0;
+  let hi = b.pattern.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (b.prefix[mid] <= rem) lo = mid;
+    else hi = mid - 1;
+  }
+  const first = block * per + b.prefix[lo] + 1;
+  return [first, first + b.pattern[lo] - 1];
+}

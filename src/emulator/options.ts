@@ -1,4 +1,9 @@
 // Emulator options, their defaults, and the parsers shared by the CLI and startEmulator().
+// Realism: by default the emulator is at least as hard as the real API (README "Realism (defaults)");
+// `realism: 'ideal'` turns every realism knob back to the idealised 0.1 behaviour unless that knob is
+// given explicitly. REALISM below is the one table of those defaults.
+import { checkTimeZone } from './clock.ts';
+import { checkPlan, type Plan } from './plans.ts';
 import { splitTestFaults, type TestModeOptions } from './test-modes.ts';
 
 export interface EmulatorOptions {
@@ -23,7 +28,102 @@ export interface EmulatorOptions {
   revokeKeyAfter?: number;
   /** Test mode (off by default): plant hostile records (see test-modes.ts). */
   hostile?: boolean;
+
+  // ── realism (README "Realism (defaults)") ──
+  /** 'hard' (default): as hard as the real API; 'ideal': the idealised 0.1 behaviour for every knob not set. */
+  realism?: 'hard' | 'ideal';
+  /** Lists without an honoured orders[...]: a stable scrambled order, or id order. */
+  unsortedOrder?: 'scrambled' | 'id';
+  /** Ties of documented sorts (orders[tstamp], orders[cdate], …): broken differently on every request, or by id. */
+  tieOrder?: 'shuffled' | 'stable';
+  /** Average number of records inserted or deleted (half each) per list request of a churned collection. */
+  churn?: number;
+  /** Collections churn applies to (default: every listable collection). */
+  churnCollections?: string[];
+  /** IANA time zone of the account (hard: Australia/Adelaide; ideal: UTC). */
+  timezone?: string;
+  /** Share of the records of collections with future-capable fields that carry a future date. */
+  futureDates?: number;
+  /** lite | plus | professional | enterprise (default: everything served). */
+  plan?: string;
+  /** Requests per second another API user of the account takes from the shared bucket. */
+  tenantRps?: number;
+  /** Probability that a request over the limit is answered 503 (no Retry-After) instead of 429. */
+  burst503?: number;
+  /** Probability that a 200 list answer carries an HTML page or `{}` instead of the JSON list. */
+  junk200?: number;
+  /** Whether writing a contact's field value, tag, list membership or automation moves its udate. */
+  childWritesTouchContact?: boolean;
+  /** include= on /contacts side-loads at most this many children per contact and relation. */
+  includeCap?: number;
+  /** Keep a log of every request (RunningEmulator.requestLog()). */
+  requestLog?: boolean;
+  /** Called with every request-log entry as it is made (the CLI's --request-log FILE). */
+  onRequestLog?: (entry: RequestLogEntry) => void;
 }
+
+/** One line of the request log: a request to the emulator, or (tenant: true) one by the other API user. */
+export interface RequestLogEntry {
+  /** Arrival, epoch milliseconds. */
+  t: number;
+  method: string;
+  path: string;
+  query: string;
+  /** The answer's status; 0 for a dropped connection. */
+  status: number;
+  tenant: boolean;
+}
+
+export interface Realism {
+  realism: 'hard' | 'ideal';
+  unsortedOrder: 'scrambled' | 'id';
+  tieOrder: 'shuffled' | 'stable';
+  churn: number;
+  churnCollections?: string[];
+  timezone: string;
+  futureDates: number;
+  plan: Plan;
+  tenantRps: number;
+  burst503: number;
+  junk200: number;
+  childWritesTouchContact: boolean;
+  includeCap?: number;
+  /** /eventTrackingEvents is served (hard) or answers 404 as in 0.1 (ideal). */
+  eventTracking: boolean;
+}
+
+/** The defaults of each realism knob, per realism level. tenantRps applies only with the rate limit on. */
+export const REALISM: Record<
+  'hard' | 'ideal',
+  Omit<Realism, 'realism' | 'churnCollections' | 'includeCap'>
+> = {
+  hard: {
+    unsortedOrder: 'scrambled',
+    tieOrder: 'shuffled',
+    churn: 0,
+    timezone: 'Australia/Adelaide',
+    futureDates: 0.01,
+    plan: 'enterprise',
+    tenantRps: 1,
+    burst503: 0.2,
+    junk200: 0.002,
+    childWritesTouchContact: false,
+    eventTracking: true,
+  },
+  ideal: {
+    unsortedOrder: 'id',
+    tieOrder: 'stable',
+    churn: 0,
+    timezone: 'UTC',
+    futureDates: 0,
+    plan: 'enterprise',
+    tenantRps: 0,
+    burst503: 0,
+    junk200: 0,
+    childWritesTouchContact: false,
+    eventTracking: false,
+  },
+};
 
 export interface ResolvedOptions {
   port: number;
@@ -36,6 +136,9 @@ export interface ResolvedOptions {
   latency: [number, number];
   faults: Fault[];
   testModes: TestModeOptions;
+  realism: Realism;
+  requestLog: boolean;
+  onRequestLog?: (entry: RequestLogEntry) => void;
 }
 
 /** A fault kind: an HTTP status (5xx, 403, ...) or one of the broken-response kinds. */
@@ -88,6 +191,51 @@ function nonNegativeInt(value: number | undefined, fallback: number, what: strin
   return v;
 }
 
+function share(value: number | undefined, fallback: number, what: string): number {
+  const v = value ?? fallback;
+  if (!(v >= 0 && v <= 1)) throw new Error(`${what}: ${value} is not a probability in [0, 1]`);
+  return v;
+}
+
+function rate(value: number | undefined, fallback: number, what: string): number {
+  const v = value ?? fallback;
+  if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`${what}: ${value} is not a number >= 0`);
+  return v;
+}
+
+export function resolveRealism(o: EmulatorOptions, rateLimit: number): Realism {
+  const level = o.realism ?? 'hard';
+  if (level !== 'hard' && level !== 'ideal') throw new Error(`realism: "${level}" is not hard or ideal`);
+  const d = REALISM[level];
+  const unsortedOrder = o.unsortedOrder ?? d.unsortedOrder;
+  if (unsortedOrder !== 'scrambled' && unsortedOrder !== 'id')
+    throw new Error(`unsorted-order: "${unsortedOrder}" is not scrambled or id`);
+  const tieOrder = o.tieOrder ?? d.tieOrder;
+  if (tieOrder !== 'shuffled' && tieOrder !== 'stable')
+    throw new Error(`tie-order: "${tieOrder}" is not shuffled or stable`);
+  const timezone = o.timezone ?? d.timezone;
+  checkTimeZone(timezone);
+  const includeCap = o.includeCap;
+  if (includeCap !== undefined && !(Number.isInteger(includeCap) && includeCap >= 0))
+    throw new Error(`include-cap: ${includeCap} is not a non-negative integer`);
+  return {
+    realism: level,
+    unsortedOrder,
+    tieOrder,
+    churn: rate(o.churn, d.churn, 'churn'),
+    churnCollections: o.churnCollections,
+    timezone,
+    futureDates: share(o.futureDates, d.futureDates, 'future-dates'),
+    plan: checkPlan(o.plan ?? d.plan),
+    tenantRps: rate(o.tenantRps, rateLimit > 0 ? d.tenantRps : 0, 'tenant-rps'),
+    burst503: share(o.burst503, d.burst503, 'burst-503'),
+    junk200: share(o.junk200, d.junk200, 'junk-200'),
+    childWritesTouchContact: o.childWritesTouchContact ?? d.childWritesTouchContact,
+    includeCap,
+    eventTracking: d.eventTracking,
+  };
+}
+
 export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
   const rateLimit = o.rateLimit ?? 5;
   if (!(rateLimit >= 0) || !Number.isFinite(rateLimit))
@@ -115,5 +263,8 @@ export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     latency,
     faults: parseFaults(base),
     testModes: modes,
+    realism: resolveRealism(o, rateLimit),
+    requestLog: Boolean(o.requestLog || o.onRequestLog),
+    onRequestLog: o.onRequestLog,
   };
 }

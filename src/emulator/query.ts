@@ -1,9 +1,18 @@
 // Listing a collection: filters narrow the generated id range arithmetically (id bounds, parent,
 // binary search on the monotonic timestamps), the overlay is checked record by record, and the two
-// are merged in id order. Only field-equality filters scan, and only the narrowed range.
+// are merged in the listing order. Only field-equality filters scan, and only the narrowed range.
+//
+// Three orders: `id` (orders[id], and everything in idealised mode), `scrambled` (no honoured sort: the
+// stable non-id order of order.ts), `created` (orders[tstamp], orders[cdate], …: by created time, whose
+// ties are broken by id, or — with a tie salt — differently on every request, as MySQL does for equal
+// ORDER BY values under LIMIT/OFFSET). Each is a sequence over the generated range with a rank/unrank
+// pair, so a page at any offset costs the page, not the collection.
+import { mix } from './hash.ts';
 import { childrenOf } from './layout.ts';
 import type { ApiRecord } from './shape.ts';
 import type { Collection, OverlayEntry } from './world.ts';
+
+export type OrderKind = 'id' | 'scrambled' | 'created';
 
 export interface ListQuery {
   /** Inclusive id bounds. */
@@ -14,6 +23,9 @@ export interface ListQuery {
   created?: [number, number];
   updated?: [number, number];
   eq: Array<[field: string, value: string]>;
+  order: OrderKind;
+  /** For `created`: breaks ties differently for each value (one per request); undefined = by id. */
+  tieSalt?: number;
   desc: boolean;
   offset: number;
   limit: number;
@@ -25,8 +37,12 @@ export interface ListResult {
 }
 
 export function emptyQuery(limit = 20): ListQuery {
-  return { minId: 1, maxId: Number.MAX_SAFE_INTEGER, eq: [], desc: false, offset: 0, limit };
+  return { minId: 1, maxId: Number.MAX_SAFE_INTEGER, eq: [], order: 'id', desc: false, offset: 0, limit };
 }
+
+/** A sort key: compared lexicographically. */
+type Key = [number, number];
+const cmp = (a: Key, b: Key) => a[0] - b[0] || a[1] - b[1];
 
 /** First id in [lo, hi] whose value is >= t (hi + 1 when none); `value` must be non-decreasing. */
 function lowerBound(lo: number, hi: number, t: number, value: (id: number) => number): number {
@@ -35,6 +51,18 @@ function lowerBound(lo: number, hi: number, t: number, value: (id: number) => nu
   while (a < b) {
     const mid = Math.floor((a + b) / 2);
     if (value(mid) < t) a = mid + 1;
+    else b = mid;
+  }
+  return a;
+}
+
+/** First id in [lo, hi] whose value is > t. */
+function upperBound(lo: number, hi: number, t: number, value: (id: number) => number): number {
+  let a = lo;
+  let b = hi + 1;
+  while (a < b) {
+    const mid = Math.floor((a + b) / 2);
+    if (value(mid) <= t) a = mid + 1;
     else b = mid;
   }
   return a;
@@ -73,6 +101,67 @@ function generatedRange(c: Collection, q: ListQuery): [number, number] {
   return [lo, hi];
 }
 
+/** The generated ids lo..hi in one order, before exclusions: rank ↔ id, and the rank of any key. */
+interface GenSeq {
+  size: number;
+  key(id: number): Key;
+  /** Number of ids of the range whose key is below k. */
+  rankOf(k: Key): number;
+  at(rank: number): number;
+}
+
+function sequenceOf(c: Collection, q: ListQuery, lo: number, hi: number): GenSeq {
+  const size = Math.max(0, hi - lo + 1);
+  if (q.order === 'scrambled') {
+    const range = c.order.range(lo, hi);
+    return {
+      size,
+      key: (id) => [c.order.position(id), 0],
+      rankOf: (k) => range.rankOf(k[0]),
+      at: (r) => range.at(r),
+    };
+  }
+  if (q.order === 'created') {
+    const created = (id: number) => c.times(id).created;
+    return {
+      size,
+      key: (id) => [created(id), id],
+      rankOf: ([t, id]) => {
+        if (size === 0) return 0;
+        const a = lowerBound(lo, hi, t, created);
+        const b = upperBound(a, hi, t, created);
+        return a - lo + Math.max(0, Math.min(id - a, b - a));
+      },
+      at: (r) => lo + r,
+    };
+  }
+  return {
+    size,
+    key: (id) => [id, 0],
+    rankOf: ([id, sub]) =>
+      Math.max(0, Math.min(size, Math.ceil(id) - lo + (sub > 0 && Number.isInteger(id) ? 1 : 0))),
+    at: (r) => lo + r,
+  };
+}
+
+function overlayKey(c: Collection, q: ListQuery, id: number, e: OverlayEntry): Key {
+  if (q.order === 'scrambled') return [c.positionOf(id), 0];
+  if (q.order === 'created') return [e.created, id];
+  return [id, 0];
+}
+
+/** Number of sorted values below x. */
+function countBelow(sorted: number[], x: number): number {
+  let a = 0;
+  let b = sorted.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (sorted[mid] < x) a = mid + 1;
+    else b = mid;
+  }
+  return a;
+}
+
 export function list(c: Collection, q: ListQuery): ListResult {
   const [lo, hi] = generatedRange(c, q);
   const matches: number[] = [];
@@ -82,42 +171,80 @@ export function list(c: Collection, q: ListQuery): ListResult {
   }
   if (q.eq.length > 0) return listByScan(c, q, lo, hi, matches);
 
-  // Generated ids in [lo, hi] minus those the overlay holds (changed or deleted).
-  const excluded = c.touched.filter((id) => id >= lo && id <= hi);
-  const genTotal = lo <= hi ? hi - lo + 1 - excluded.length : 0;
+  const seq = sequenceOf(c, q, lo, hi);
+  // Generated ids the overlay holds (changed or deleted) leave the sequence: their ranks, sorted.
+  const exRanks = c.touched
+    .filter((id) => id >= lo && id <= hi)
+    .map((id) => seq.rankOf(seq.key(id)))
+    .sort((a, b) => a - b);
+  const genTotal = seq.size - exRanks.length;
+  const matchKeys = new Map<number, Key>();
+  for (const id of matches) matchKeys.set(id, overlayKey(c, q, id, c.overlay.get(id)!));
+  matches.sort((a, b) => cmp(matchKeys.get(a)!, matchKeys.get(b)!));
   const total = genTotal + matches.length;
-  const nthGenerated = (k: number): number => {
-    let id = lo + k;
-    for (const e of excluded) {
-      if (e <= id) id++;
-      else break;
-    }
-    return id;
+
+  /** Generated records (after exclusions) whose key is below k. */
+  const genBefore = (k: Key): number => {
+    const r = seq.rankOf(k);
+    return r - countBelow(exRanks, r);
   };
-  const generatedBefore = (id: number): number => {
-    if (lo > hi || id <= lo) return 0;
-    const top = Math.min(id - 1, hi);
-    let skipped = 0;
-    for (const e of excluded) if (e <= top) skipped++;
-    return top - lo + 1 - skipped;
+  /** The merged records at positions [start, start + count), in (ascending) listing order. */
+  const window = (start: number, count: number): number[] => {
+    let m = 0;
+    while (m < matches.length && genBefore(matchKeys.get(matches[m])!) + m < start) m++;
+    let g = start - m;
+    // Rank of the g-th kept generated record: step over excluded ranks.
+    let r = g;
+    let x = 0;
+    while (x < exRanks.length && exRanks[x] <= r) {
+      r++;
+      x++;
+    }
+    const out: number[] = [];
+    while (out.length < count) {
+      const gen = g < genTotal ? seq.at(r) : undefined;
+      if (m < matches.length && (gen === undefined || cmp(matchKeys.get(matches[m])!, seq.key(gen)) < 0)) {
+        out.push(matches[m++]);
+        continue;
+      }
+      if (gen === undefined) break;
+      out.push(gen);
+      g++;
+      r++;
+      while (x < exRanks.length && exRanks[x] < r) x++;
+      while (x < exRanks.length && exRanks[x] === r) {
+        r++;
+        x++;
+      }
+    }
+    return out;
   };
   // Ascending positions [start, end) of the merged sequence; DESC pages read it from the end.
   const wanted = Math.max(0, Math.min(q.limit, total - q.offset));
   const start = q.desc ? total - q.offset - wanted : q.offset;
-  let m = 0;
-  while (m < matches.length && generatedBefore(matches[m]) + m < start) m++;
-  let g = start - m;
-  const ids: number[] = [];
-  while (ids.length < wanted) {
-    const next = g < genTotal ? nthGenerated(g) : Number.POSITIVE_INFINITY;
-    if (m < matches.length && matches[m] < next) ids.push(matches[m++]);
-    else {
-      ids.push(next);
-      g++;
-    }
+  let ids = window(start, wanted);
+  if (q.order === 'created' && q.tieSalt !== undefined && ids.length > 0) {
+    // Re-deal the tie groups the page touches, the ones cut by its edges included: read them whole,
+    // order each by this request's salt, and keep the page's positions.
+    const mergedBefore = (k: Key) => {
+      let n = genBefore(k);
+      for (const id of matches) if (cmp(matchKeys.get(id)!, k) < 0) n++;
+      return n;
+    };
+    const gs = mergedBefore([c.createdOf(ids[0]), Number.NEGATIVE_INFINITY]);
+    const ge = mergedBefore([c.createdOf(ids[ids.length - 1]), Number.POSITIVE_INFINITY]);
+    const group = gs === start && ge === start + ids.length ? ids : window(gs, ge - gs);
+    ids = dealTies(c, group, q.tieSalt).slice(start - gs, start - gs + wanted);
   }
   if (q.desc) ids.reverse();
   return { ids, total };
+}
+
+/** Orders ids by created time, ties by a per-request hash of the id. */
+function dealTies(c: Collection, ids: number[], salt: number): number[] {
+  const keyed = ids.map((id) => ({ id, t: c.createdOf(id), h: mix(salt, id) }));
+  keyed.sort((a, b) => a.t - b.t || a.h - b.h);
+  return keyed.map((k) => k.id);
 }
 
 function listByScan(c: Collection, q: ListQuery, lo: number, hi: number, matches: number[]): ListResult {
@@ -137,20 +264,20 @@ function listByScan(c: Collection, q: ListQuery, lo: number, hi: number, matches
     }
     if (ok) hits.push(id);
   }
-  const all = mergeSorted(hits, matches);
+  let all = [...hits, ...matches];
+  if (q.order === 'created' && q.tieSalt !== undefined) all = dealTies(c, all, q.tieSalt);
+  else {
+    const key = (id: number): Key => {
+      const e = c.overlay.get(id);
+      if (e) return overlayKey(c, q, id, e);
+      if (q.order === 'scrambled') return [c.order.position(id), 0];
+      return q.order === 'created' ? [c.times(id).created, id] : [id, 0];
+    };
+    const keys = new Map(all.map((id) => [id, key(id)]));
+    all.sort((a, b) => cmp(keys.get(a)!, keys.get(b)!));
+  }
   if (q.desc) all.reverse();
   return { ids: all.slice(q.offset, q.offset + q.limit), total: all.length };
-}
-
-function mergeSorted(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
-    else out.push(b[j++]);
-  }
-  return out;
 }
 
 /** Every record of a collection in id order (generated ones lazily). */

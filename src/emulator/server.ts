@@ -1,22 +1,44 @@
-// HTTP in front of the API: account host check, auth, rate limit, emulated latency and faults,
-// and the response bytes (including the broken ones real clients must survive).
+// HTTP in front of the API: account host check, auth, rate limit (shared with another API user),
+// emulated latency and faults, and the response bytes (including the broken ones real clients must
+// survive: 503s under bursts, HTML or `{}` in a 200). Every request can be logged (requestLog).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Api, type ApiResponse } from './api.ts';
 import { sequence } from './hash.ts';
-import type { ResolvedOptions } from './options.ts';
+import type { RequestLogEntry, ResolvedOptions } from './options.ts';
 import { TokenBucket } from './ratelimit.ts';
 import { TestModes } from './test-modes.ts';
 import type { World } from './world.ts';
 
 export interface Stats {
   requests: number;
+  /** Requests answered 429 because the account was over its limit (or a 429 storm). */
   rateLimited: number;
   byStatus: Record<string, number>;
 }
 
+/** How often the realism knobs struck (RunningEmulator.realismCounts()). */
+export interface RealismCounts {
+  /** Requests over the limit answered 503 instead of 429 (burst503). */
+  busy503: number;
+  /** 200 answers that carried an HTML page or `{}` instead of the list (junk200). */
+  junk200: number;
+  /** Records churn inserted and deleted. */
+  churnInserted: number;
+  churnDeleted: number;
+}
+
 const LOGIN_PAGE =
   '<!doctype html><html><head><title>Log in</title></head><body><form>Log in</form></body></html>';
+/** What a load balancer answers when the account is flooded (no Retry-After, not JSON). */
+const BUSY_PAGE =
+  '<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>';
+/** An HTML page with status 200 where the JSON list should be (a maintenance page, a login page). */
+const JUNK_PAGE =
+  '<!DOCTYPE html><html><head><title>ActiveCampaign</title></head><body><p>We will be right back.</p></body></html>';
+
+/** Epoch milliseconds on the monotonic clock the rate limit uses. */
+const epoch = (perf: number) => Math.round(performance.timeOrigin + perf);
 const MAX_BODY = 1 << 20;
 
 /** Host names that reach the account: loopback addresses, localhost, and ACCOUNT.localhost. */
@@ -38,9 +60,13 @@ export class EmulatorServer {
   readonly server: Server;
   readonly api: Api;
   readonly stats: Stats = { requests: 0, rateLimited: 0, byStatus: {} };
-  private readonly bucket?: TokenBucket;
+  private readonly struck = { busy503: 0, junk200: 0 };
+  readonly bucket?: TokenBucket;
   private readonly faultDraw: () => number;
   private readonly latencyDraw: () => number;
+  private readonly busyDraw: () => number;
+  private readonly junkDraw: () => number;
+  private readonly log?: RequestLogEntry[];
   private readonly sockets = new Set<Socket>();
   /** Off unless options asked for them (see test-modes.ts). */
   readonly modes: TestModes;
@@ -49,16 +75,57 @@ export class EmulatorServer {
     readonly world: World,
     readonly opts: ResolvedOptions,
   ) {
-    this.api = new Api(world);
-    if (opts.rateLimit > 0) this.bucket = new TokenBucket(opts.rateLimit);
+    const r = opts.realism;
+    this.api = new Api(world, {
+      unsortedOrder: r.unsortedOrder,
+      tieOrder: r.tieOrder,
+      plan: r.plan,
+      eventTracking: r.eventTracking,
+      childWritesTouchContact: r.childWritesTouchContact,
+      includeCap: r.includeCap,
+      churn: r.churn,
+      churnCollections: r.churnCollections,
+    });
+    if (opts.requestLog) this.log = [];
+    if (opts.rateLimit > 0) {
+      this.bucket = new TokenBucket(opts.rateLimit, undefined, {
+        rps: r.tenantRps,
+        seed: opts.seed,
+        onRequest: (at, ok) =>
+          this.record({
+            t: epoch(at),
+            method: 'GET',
+            path: '/api/3/(another API user)',
+            query: '',
+            status: ok ? 200 : 429,
+            tenant: true,
+          }),
+      });
+    }
     this.faultDraw = sequence(opts.seed ^ 0xfa017);
     this.latencyDraw = sequence(opts.seed ^ 0x1a7e);
+    this.busyDraw = sequence(opts.seed ^ 0xb503);
+    this.junkDraw = sequence(opts.seed ^ 0x1200);
     this.modes = new TestModes(opts.testModes, opts.seed);
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err) => {
-        if (!res.headersSent) this.send(res, 500, { message: `emulator error: ${String(err)}` });
-        else res.destroy();
-      });
+      const t = epoch(performance.now());
+      this.handle(req, res)
+        .catch((err) => {
+          if (!res.headersSent) this.send(res, 500, { message: `emulator error: ${String(err)}` });
+          else res.destroy();
+        })
+        .finally(() => {
+          if (!this.log) return;
+          const url = new URL(req.url ?? '/', 'http://emulator');
+          this.record({
+            t,
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            query: url.search.slice(1),
+            status: res.headersSent ? res.statusCode : 0,
+            tenant: false,
+          });
+        });
     });
     // Keep idle connections open longer than clients' pools usually do (Node's default is 5 s), so a
     // client reusing a pooled socket does not race the server closing it.
@@ -68,6 +135,23 @@ export class EmulatorServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
+  }
+
+  private record(entry: RequestLogEntry): void {
+    if (!this.log) return;
+    this.log.push(entry);
+    this.opts.onRequestLog?.(entry);
+  }
+
+  realismCounts(): RealismCounts {
+    const churn = this.api.churn.counts;
+    return { ...this.struck, churnInserted: churn.inserted, churnDeleted: churn.deleted };
+  }
+
+  /** The request log so far (the other user's requests settled up to now), in time order. */
+  requestLog(): RequestLogEntry[] {
+    this.bucket?.advance();
+    return [...(this.log ?? [])].sort((a, b) => a.t - b.t);
   }
 
   /** Destroys open connections so close() does not wait for idle keep-alive sockets. */
@@ -97,6 +181,22 @@ export class EmulatorServer {
     if (mode !== 'bare') h['Content-Type'] = 'application/json; charset=utf-8';
     res.writeHead(status, h);
     res.end(bytes);
+  }
+
+  /** An HTML answer (busy pages, junk 200s). */
+  private sendText(
+    res: ServerResponse,
+    status: number,
+    html: string,
+    headers: Record<string, string> = {},
+  ): void {
+    this.count(status);
+    res.writeHead(status, {
+      ...headers,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(html),
+    });
+    res.end(html);
   }
 
   private redirectToLogin(req: IncomingMessage, res: ServerResponse): void {
@@ -130,8 +230,14 @@ export class EmulatorServer {
       const t = this.bucket.take();
       limitHeaders['RateLimit-Limit'] = String(this.opts.rateLimit);
       if (!t.ok) {
-        this.stats.rateLimited++;
         req.resume();
+        if (this.busyDraw() < this.opts.realism.burst503) {
+          // Users report 503s, not 429s, when bursting past the limit: no Retry-After, not JSON.
+          this.struck.busy503++;
+          this.sendText(res, 503, BUSY_PAGE);
+          return;
+        }
+        this.stats.rateLimited++;
         this.send(
           res,
           429,
@@ -180,7 +286,13 @@ export class EmulatorServer {
     let out: ApiResponse;
     if (req.method === 'GET') {
       out = this.api.get(segments, url.searchParams);
-      out = { status: out.status, body: this.modes.plant(segments, out.status, out.body) };
+      out = { ...out, body: this.modes.plant(segments, out.status, out.body) };
+      if (!fault && out.list && this.junkDraw() < this.opts.realism.junk200) {
+        this.struck.junk200++;
+        if (this.junkDraw() < 0.5) this.sendText(res, 200, JUNK_PAGE, limitHeaders);
+        else this.send(res, 200, {}, limitHeaders);
+        return;
+      }
     } else if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
       let payload: unknown;
       try {
@@ -191,6 +303,10 @@ export class EmulatorServer {
       }
       out = this.api.write(req.method, segments, payload, Date.now());
     } else out = { status: 405, body: { message: 'Method Not Allowed' } };
+    if (out.status === 302) {
+      this.redirectToLogin(req, res);
+      return;
+    }
     const mode = fault === 'empty' ? 'empty' : fault === 'truncated' ? 'truncated' : 'json';
     this.send(res, fault ? 200 : out.status, out.body, limitHeaders, mode, arrived + delayed);
   }

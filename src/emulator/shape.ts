@@ -10,7 +10,7 @@
 //   $0 $0d         '0000-00-00' / '0000-00-00 00:00:00'            ~kind        fake text (see FAKE)
 //   L:a,b          links map to sub-resources      L:             the empty links value []
 //   %name          a custom function given with the shape          anything else: that literal string ('' = empty)
-import { isoLocal, isoNanos, naiveLocal, naiveUtc } from './clock.ts';
+import { isoNanos, naiveUtc, type Zone } from './clock.ts';
 import * as fake from './fake.ts';
 import { saltOf, unit } from './hash.ts';
 
@@ -26,6 +26,8 @@ export interface GenContext {
   slot: number;
   created: number;
   updated: number;
+  /** The account's time zone (ISO and naive local timestamps). */
+  zone: Zone;
   /** `http://host:port/api/3/` + the collection's link path. */
   linkBase: string;
   /** Generated size of another collection (for references). */
@@ -48,12 +50,14 @@ export interface FieldSpec {
   /** The field repeats the parent's id (kept in step with the parent field on writes). */
   parentRef?: boolean;
   /** Set on fields that show the record's created or updated time, so writes can restamp them. */
-  stamp?: { which: 'created' | 'updated'; format: (ms: number, id: number) => string };
+  stamp?: { which: 'created' | 'updated'; format: StampFormat };
 }
 
-const STAMP_FORMATS: Record<string, (ms: number, id: number) => string> = {
-  '': (ms) => isoLocal(ms),
-  n: (ms) => naiveLocal(ms),
+export type StampFormat = (ms: number, id: number, zone: Zone) => string;
+
+const STAMP_FORMATS: Record<string, StampFormat> = {
+  '': (ms, _id, zone) => zone.isoLocal(ms),
+  n: (ms, _id, zone) => zone.naiveLocal(ms),
   u: (ms) => naiveUtc(ms),
   z: (ms, id) => isoNanos(ms, id * 7919),
 };
@@ -115,7 +119,7 @@ function token(collection: string, key: string, value: string, custom: Record<st
     case '$uz': {
       const which = value[1] === 'c' ? 'created' : 'updated';
       const format = STAMP_FORMATS[value.slice(2)];
-      return { key, fn: (c) => format(c[which], c.id), stamp: { which, format } };
+      return { key, fn: (c) => format(c[which], c.id, c.zone), stamp: { which, format } };
     }
     case '$0':
       return spec(() => '0000-00-00');
