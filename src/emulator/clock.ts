@@ -28,13 +28,24 @@ function wallClock(ms: number): string {
   return text;
 }
 
+// Building an Intl formatter costs milliseconds: one per zone name for the whole process.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function offsetFormatter(name: string): Intl.DateTimeFormat {
+  let f = formatters.get(name);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: 'longOffset' });
+    } catch {
+      throw new Error(`timezone: "${name}" is not an IANA time zone (e.g. Australia/Adelaide, UTC)`);
+    }
+    formatters.set(name, f);
+  }
+  return f;
+}
+
 /** Throws a message naming the zone when `name` is not an IANA time zone Intl knows. */
 export function checkTimeZone(name: string): void {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-  } catch {
-    throw new Error(`timezone: "${name}" is not an IANA time zone (e.g. Australia/Adelaide, UTC)`);
-  }
+  offsetFormatter(name);
 }
 
 /** The account's time zone: offsets, the three timestamp formats, and calendar dates in it. */
@@ -44,8 +55,7 @@ export class Zone {
   readonly fixedOffset?: number;
 
   constructor(readonly name: string) {
-    checkTimeZone(name);
-    this.format = new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: 'longOffset' });
+    this.format = offsetFormatter(name);
     if (name === 'UTC' || name === 'Etc/UTC') this.fixedOffset = 0;
   }
 

@@ -31,6 +31,38 @@ describe('emulator options', () => {
     await expect(startEmulator({ port: 0, account: 'bad name' })).rejects.toThrow(/account/);
     await expect(startEmulator({ port: 0, contacts: -1 })).rejects.toThrow(/contacts/);
     await expect(startEmulator({ port: 0, rateLimit: -1 })).rejects.toThrow(/rate limit/);
+    const bad: Array<[Parameters<typeof startEmulator>[0], RegExp]> = [
+      [{ unsortedOrder: 'random' as 'id' }, /unsorted-order: "random"/],
+      [{ tieOrder: 'sorted' as 'stable' }, /tie-order: "sorted"/],
+      [{ churn: -1 }, /churn: -1/],
+      [{ churnCollections: ['contacts', 'fieldOptions'] }, /churn-collections: "fieldOptions"/],
+      [{ futureDates: 2 }, /future-dates: 2/],
+      [{ burst503: 1.5 }, /burst-503: 1.5/],
+      [{ junk200: -0.1 }, /junk-200: -0.1/],
+      [{ tenantRps: Number.NaN }, /tenant-rps/],
+      [{ includeCap: 1.5 }, /include-cap: 1.5/],
+      [{ plan: 'free' }, /plan: "free"/],
+      [{ timezone: 'Nowhere/Town' }, /timezone: "Nowhere\/Town"/],
+      [{ realism: 'soft' as 'ideal' }, /realism: "soft"/],
+    ];
+    for (const [opts, message] of bad)
+      await expect(startEmulator({ port: 0, ...opts })).rejects.toThrow(message);
+  });
+
+  it('takes realism defaults from the level and lets a knob override it', async () => {
+    const ideal = await startEmulator({
+      port: 0,
+      contacts: 20,
+      rateLimit: 0,
+      realism: 'ideal',
+      timezone: 'Asia/Tokyo',
+    });
+    try {
+      expect(ideal.timezone).toBe('Asia/Tokyo');
+      expect(ideal.refusedStatus('eventTrackingEvents')).toBe(404);
+    } finally {
+      await ideal.close();
+    }
   });
 
   it('adds latency without counting it as server time', async () => {
