@@ -95,6 +95,9 @@ Examples:
         contacts: opts.contacts,
         rateLimit: 0,
         seed: opts.seed,
+        // realism: ideal until the extractor handles activity ties broken differently per request and
+        // eventTrackingEvents records without ids (issue 9)
+        realism: 'ideal',
       });
       try {
         const shown = relative(process.cwd(), dir) || '.';
