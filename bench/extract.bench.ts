@@ -150,6 +150,7 @@ async function extractionRss(contacts: number): Promise<number> {
       String(contacts),
       '--rate-limit',
       '0',
+      '--ideal', // the benchmark measures acsync's memory, not the hard API (issue 9)
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -223,6 +224,7 @@ if (SINGER_STREAMS.length !== 59)
     rateLimit: 5,
     latency: [150, 400],
     seed: 1,
+    realism: 'ideal', // the benchmark measures acsync's budget use, not the hard API (issue 9)
   });
   log(`rate-limited full sync of every resource (${RATE_CONTACTS} contacts, 5 req/s, 150–400 ms latency)…`);
   // When requests arrive: polled, so the busy window (first request → last one) is known to ~20 ms.
@@ -275,7 +277,8 @@ if (SINGER_STREAMS.length !== 59)
 }
 
 // ── 2 and 3. limit off: speed and request counts ──
-const em = await startEmulator({ port: 0, contacts: CONTACTS, rateLimit: 0, seed: 1 });
+// realism: ideal — the benchmark measures acsync's throughput, not the hard API (issue 9).
+const em = await startEmulator({ port: 0, contacts: CONTACTS, rateLimit: 0, seed: 1, realism: 'ideal' });
 {
   log(`extraction only, every resource, ${CONTACTS} contacts, limit off…`);
   const client = new ApiClient({ url: em.url, apiKey: em.apiKey, requestsPerSecond: 0 });
