@@ -1,7 +1,8 @@
 // Time as the emulated account shows it. The account has an IANA time zone (--timezone): ISO timestamps
 // carry that zone's offset at that instant, naive "local" timestamps are the same wall clock without a
-// zone, and naive UTC ones are plain UTC (reference §7 quirk 9). Offsets come from Intl, cached per
-// quarter hour (every offset change in the tz database falls on a quarter hour), so formatting stays fast.
+// zone, and naive UTC ones are plain UTC (reference §7 quirk 9). Offsets come from Intl, cached per UTC
+// day, and per quarter hour on the days the offset changes (every change in the tz database falls on a
+// quarter hour), so formatting stays fast.
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -51,7 +52,9 @@ export function checkTimeZone(name: string): void {
 /** The account's time zone: offsets, the three timestamp formats, and calendar dates in it. */
 export class Zone {
   private readonly format: Intl.DateTimeFormat;
-  private readonly offsets = new Map<number, number>();
+  /** UTC day → its offset, or NaN on a day the offset changes (then see `quarters`). */
+  private readonly days = new Map<number, number>();
+  private readonly quarters = new Map<number, number>();
   readonly fixedOffset?: number;
 
   constructor(readonly name: string) {
@@ -62,18 +65,29 @@ export class Zone {
   /** UTC offset in minutes at `ms` (e.g. 630 for +10:30, -300 for -05:00). */
   offsetMinutes(ms: number): number {
     if (this.fixedOffset !== undefined) return this.fixedOffset;
-    const bucket = Math.floor(ms / QUARTER);
-    let off = this.offsets.get(bucket);
+    const day = Math.floor(ms / DAY);
+    let off = this.days.get(day);
     if (off === undefined) {
-      const text = this.format
-        .formatToParts(new Date(bucket * QUARTER))
-        .find((p) => p.type === 'timeZoneName');
-      const m = /([+-])(\d{2}):(\d{2})/.exec(text?.value ?? '');
-      off = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-      if (this.offsets.size >= 200_000) this.offsets.clear();
-      this.offsets.set(bucket, off);
+      const first = this.lookup(day * DAY);
+      off = first === this.lookup(day * DAY + DAY - QUARTER) ? first : Number.NaN;
+      if (this.days.size >= 100_000) this.days.clear();
+      this.days.set(day, off);
     }
-    return off;
+    if (!Number.isNaN(off)) return off;
+    const quarter = Math.floor(ms / QUARTER);
+    let q = this.quarters.get(quarter);
+    if (q === undefined) {
+      q = this.lookup(quarter * QUARTER);
+      if (this.quarters.size >= 100_000) this.quarters.clear();
+      this.quarters.set(quarter, q);
+    }
+    return q;
+  }
+
+  private lookup(ms: number): number {
+    const text = this.format.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName');
+    const m = /([+-])(\d{2}):(\d{2})/.exec(text?.value ?? '');
+    return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
   }
 
   /** `2021-05-12T11:30:06+09:30`: ISO in the account's zone. */
