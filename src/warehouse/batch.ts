@@ -2,57 +2,12 @@
 // (the last occurrence wins: every row of a batch shares one received_at), decide column types (the
 // table's existing type wins, else the first value seen), coerce values and collect discards.
 import type { SourceRecord } from '../core/contracts.ts';
-import type { RudderType } from './dialects.ts';
+import type { RowSizeLimit, RudderType } from './dialects.ts';
 import type { CellSink, Flattener } from './flatten.ts';
+import { BATCH_COLUMNS, RUDDER_COLUMN_SET, type RudderValues } from './rudder-columns.ts';
 import { type CellValue, COERCE, COLUMN_TYPE_FOR, discardReason, type ValueType } from './types.ts';
 
-/** RudderStack's own columns on every extract row (§4.1), in the order a new table gets them. */
-export const RUDDER_COLUMNS = [
-  'id',
-  'received_at',
-  'event',
-  'context_sources_job_id',
-  'context_sources_job_run_id',
-  'context_sources_task_run_id',
-  'context_sources_version',
-  'context_source_id',
-  'context_source_type',
-  'context_destination_id',
-  'context_destination_type',
-  'uuid_ts',
-] as const;
-export const RUDDER_COLUMN_SET: ReadonlySet<string> = new Set(RUDDER_COLUMNS);
-
-/** The values of RudderStack's columns shared by every row of a batch (all but `id`). */
-export interface RudderValues {
-  receivedAt: string;
-  event: string;
-  jobId: string;
-  jobRunId: string;
-  taskRunId: string;
-  version: string;
-  sourceId: string;
-  sourceType: string;
-  destinationId: string;
-  destinationType: string;
-  uuidTs: string;
-}
-
-function constantCells(v: RudderValues): Array<[string, CellValue, RudderType]> {
-  return [
-    ['received_at', v.receivedAt, 'datetime'],
-    ['event', v.event, 'string'],
-    ['context_sources_job_id', v.jobId, 'string'],
-    ['context_sources_job_run_id', v.jobRunId, 'string'],
-    ['context_sources_task_run_id', v.taskRunId, 'string'],
-    ['context_sources_version', v.version, 'string'],
-    ['context_source_id', v.sourceId, 'string'],
-    ['context_source_type', v.sourceType, 'string'],
-    ['context_destination_id', v.destinationId, 'string'],
-    ['context_destination_type', v.destinationType, 'string'],
-    ['uuid_ts', v.uuidTs, 'datetime'],
-  ];
-}
+export { RUDDER_COLUMN_SET, type RudderValues } from './rudder-columns.ts';
 
 interface FlatRow {
   id: CellValue;
@@ -157,7 +112,7 @@ export function planColumns(
   const want: Array<[string, RudderType]> = [];
   if (!existing) {
     want.push(['id', batch.idType]);
-    for (const [name, , type] of constantCells(PLACEHOLDER)) want.push([name, type]);
+    for (const { name, type } of BATCH_COLUMNS) want.push([name, type]);
   }
   for (let i = 0; i < batch.columns.length; i++) want.push([batch.columns[i], batch.firstTypes[i]]);
   for (const [name, type] of want) {
@@ -171,25 +126,11 @@ export function planColumns(
   }
   if (existing) {
     // An adopted table may lack some of RudderStack's columns: add them too.
-    for (const [name, , type] of constantCells(PLACEHOLDER)) if (!existing.has(name)) add.push([name, type]);
+    for (const { name, type } of BATCH_COLUMNS) if (!existing.has(name)) add.push([name, type]);
     if (!existing.has('id')) add.push(['id', batch.idType]);
   }
   return { add, overflow };
 }
-
-const PLACEHOLDER: RudderValues = {
-  receivedAt: '',
-  event: '',
-  jobId: '',
-  jobRunId: '',
-  taskRunId: '',
-  version: '',
-  sourceId: '',
-  sourceType: '',
-  destinationId: '',
-  destinationType: '',
-  uuidTs: '',
-};
 
 export interface DiscardRow {
   tableName: string;
@@ -230,9 +171,9 @@ export function fitRows(
   overflow: ReadonlySet<string>,
   rudder: RudderValues,
   tableName: string,
-  maxRowBytes: number | null = null,
+  rowLimit: RowSizeLimit | null = null,
 ): FittedBatch {
-  const stream = fitRowsStream(batch, schema, overflow, rudder, tableName, maxRowBytes);
+  const stream = fitRowsStream(batch, schema, overflow, rudder, tableName, rowLimit);
   const rows: Array<Array<CellValue | null>> = [];
   for (const row of stream.rows) rows.push(row.slice());
   return { columns: stream.columns, rows, discards: stream.discards };
@@ -245,9 +186,8 @@ export function fitRowsStream(
   overflow: ReadonlySet<string>,
   rudder: RudderValues,
   tableName: string,
-  maxRowBytes: number | null = null,
-  /** Emit every column of the table in this order (NULL where the batch has nothing): for loaders that fill whole rows. */
-  tableOrder?: readonly string[],
+  /** The destination's row size limit (dialect rowLimit); cells past it go to rudder_discards. */
+  rowLimit: RowSizeLimit | null = null,
 ): FittedStream {
   const columns: LoadColumn[] = [];
   const template: Array<CellValue | null> = [];
@@ -262,14 +202,12 @@ export function fitRowsStream(
     }
     return i;
   };
-  for (const name of tableOrder ?? []) use(name);
   const idAt = use('id');
-  for (const [name, value] of constantCells(rudder)) {
+  for (const { name, type: valueType, from } of BATCH_COLUMNS) {
     if (!schema.has(name)) continue;
-    const type = schema.get(name)!;
     // An adopted table may type these differently; constants are strings or ISO datetimes.
-    const coerce = COERCE[type][name === 'received_at' || name === 'uuid_ts' ? 'datetime' : 'string'];
-    template[use(name)] = coerce ? coerce(value) : null;
+    const coerce = COERCE[schema.get(name)!][valueType];
+    template[use(name)] = coerce ? coerce(rudder[from]) : null;
   }
   const slot: number[] = [];
   for (let i = 0; i < batch.columns.length; i++) {
@@ -278,11 +216,8 @@ export function fitRowsStream(
   }
   const idColumnType = schema.get('id')!;
   const discards: DiscardRow[] = [];
-  // Row budget: tuple header, null bitmap and RudderStack's columns come first.
   const budget =
-    maxRowBytes === null
-      ? Number.POSITIVE_INFINITY
-      : maxRowBytes - 32 - Math.ceil(columns.length / 8) - 8 * (columns.length - slotCount(slot)) - 256;
+    rowLimit === null ? Number.POSITIVE_INFINITY : rowLimit.budget(columns.length, slotCount(slot));
   const width = columns.length;
   const row: Array<CellValue | null> = new Array(width).fill(null);
   let count = 0;
@@ -339,7 +274,7 @@ export function fitRowsStream(
           fitted = coerce(value);
         }
         if (budget !== Number.POSITIVE_INFINITY) {
-          used += inlineBytes(ct, fitted);
+          used += rowLimit!.cellBytes(ct, fitted);
           if (used > budget) {
             discards.push({
               tableName,
@@ -366,24 +301,6 @@ function slotCount(slot: number[]): number {
   let n = 0;
   for (const s of slot) if (s >= 0) n++;
   return n;
-}
-
-/** Upper estimate of the inline bytes a value takes in a PostgreSQL heap tuple (with alignment). */
-function inlineBytes(type: RudderType, value: CellValue): number {
-  switch (type) {
-    case 'int':
-    case 'datetime':
-      return 15; // 8 bytes + worst-case alignment padding
-    case 'boolean':
-      return 1;
-    default: {
-      const s = String(value);
-      // Longer values are compressed or moved out of line, leaving an 18-byte pointer.
-      if (s.length > 2000) return 18 + 3;
-      const bytes = Buffer.byteLength(s);
-      return bytes < 127 ? bytes + 1 : bytes + 4 + 3;
-    }
-  }
 }
 
 /** The id must load, or the row cannot be merged: numeric strings are allowed into numeric id columns. */

@@ -1,28 +1,24 @@
-// The seam between the shared loading code (target.ts) and one warehouse. A new warehouse is one file
-// implementing this: its capabilities row (dialects.ts), how to run SQL, bulk-load rows and hold a lock.
-// The SQL the shared code sends uses $1-style parameters, double-quoted identifiers, CAST(... AS type),
-// DELETE ... USING and TEMP tables: the common ground of PostgreSQL and DuckDB.
+// What a driver file (destinations/<id>.ts) gives the layer. A SQL destination's driver runs statements,
+// bulk-loads rows and serialises use of its connection; the SQL family (sql/storage.ts) builds everything
+// else from the dialect row. (A data-lake family would define its object-store driver here beside it.)
 import type { LoadColumn } from './batch.ts';
-import type { Dialect } from './dialects.ts';
+import type { SqlDestinationDialect, SqlParam } from './sql/dialect.ts';
 import type { CellValue } from './types.ts';
 
-export type SqlParam = string | number | boolean | null;
+export type { SqlParam } from './sql/dialect.ts';
 
-export interface Driver {
-  readonly dialect: Dialect;
-  /**
-   * Whether `load` takes any subset of a table's columns in any order (PostgreSQL's COPY column list).
-   * When false (a loader that fills whole rows), loads into real tables pass every column in order.
-   */
-  readonly loadsByName: boolean;
+export interface SqlDriver {
+  readonly dialect: SqlDestinationDialect;
   /** The schema as SQL, qualified as far as needed to be unambiguous (DuckDB: with the file's catalog). */
   qualifySchema(schema: string): string;
-  exec(sql: string, params?: SqlParam[]): Promise<void>;
+  /** Runs a statement; resolves to the number of rows it changed (0 where the warehouse does not say). */
+  exec(sql: string, params?: SqlParam[]): Promise<number>;
   query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]>;
   /**
    * Bulk-loads rows into an existing table (`schema` null = a temp table), values already fitted to
    * `columns` types: int/float numbers (or digit strings), booleans, ISO datetimes, strings, JSON text.
-   * Rows may be one reused array: consume each before asking for the next.
+   * `columns` may be any subset of the table's columns, in any order. Rows may be one reused array:
+   * consume each before asking for the next.
    */
   load(
     schema: string | null,

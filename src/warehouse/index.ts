@@ -1,24 +1,32 @@
-// The warehouse layer's entry point: open one source's view of a destination, and the pure naming
-// helpers the CLI uses (`acsync resources`, docs).
+// The warehouse layer's entry point: open one source's view of a destination (or a query session on
+// it), and the pure naming helpers the CLI uses (`acsync resources`, docs).
 import type { DestinationConfig, WarehouseTarget } from '../core/contracts.ts';
 import { DIALECTS } from './dialects.ts';
-import type { Driver } from './driver.ts';
 import { resourceTableName, toSafeNamespace, validateTablePrefix as validatePrefix } from './naming.ts';
+import type { Storage } from './storage.ts';
 import { Target, type WarehouseOptions } from './target.ts';
 
 export type { WarehouseOptions } from './target.ts';
 
-async function openDriver(dest: DestinationConfig): Promise<Driver> {
-  switch (dest.type) {
-    case 'duckdb': {
-      const { DuckDBDriver } = await import('./destinations/duckdb.ts');
-      return DuckDBDriver.open(dest.path);
-    }
-    case 'postgres': {
-      const { PostgresDriver } = await import('./destinations/postgres.ts');
-      return PostgresDriver.open(dest.url);
-    }
-  }
+type Config<T extends DestinationConfig['type']> = Extract<DestinationConfig, { type: T }>;
+
+/** What a destination's driver file exports: how to open a Storage on one namespace of it. */
+export interface DestinationModule<T extends DestinationConfig['type']> {
+  openStorage(dest: Config<T>, namespace: string): Promise<Storage>;
+}
+
+/**
+ * Every destination acsync writes to, by config `type`: its driver file, loaded on first use (a
+ * PostgreSQL user never loads DuckDB). Its capabilities row is DIALECTS[type].
+ */
+const DESTINATIONS: { [T in DestinationConfig['type']]: () => Promise<DestinationModule<T>> } = {
+  duckdb: () => import('./destinations/duckdb.ts'),
+  postgres: () => import('./destinations/postgres.ts'),
+};
+
+async function openStorage(dest: DestinationConfig, namespace: string): Promise<Storage> {
+  const module = (await DESTINATIONS[dest.type]()) as DestinationModule<DestinationConfig['type']>;
+  return module.openStorage(dest as never, namespace);
 }
 
 /** The schema a source writes to: the destination's `schema`, else the source name the RudderStack way. */
@@ -35,15 +43,26 @@ export async function openWarehouse(
   source: { name: string; tablePrefix: string },
   options: WarehouseOptions = {},
 ): Promise<WarehouseTarget> {
-  const driver = await openDriver(dest);
-  const target = new Target(driver, schemaFor(dest, source.name), source, dest, options);
+  const storage = await openStorage(dest, schemaFor(dest, source.name));
+  const target = new Target(storage, source, dest, options);
   try {
     await target.init();
   } catch (err) {
-    await driver.close().catch(() => undefined);
+    await storage.close().catch(() => undefined);
     throw err;
   }
   return target;
+}
+
+/** A query session on a source's destination, its schema the default (`acsync query`). Creates nothing. */
+export interface QuerySession {
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export async function openQuery(dest: DestinationConfig, sourceName: string): Promise<QuerySession> {
+  const storage = await openStorage(dest, schemaFor(dest, sourceName));
+  return { query: (sql) => storage.query(sql), close: () => storage.close() };
 }
 
 /** `<tablePrefix>rudder_<resource>`, normalised as RudderStack names tables on `dest`. Pure. */

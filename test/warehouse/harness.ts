@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DestinationConfig, SourceRecord } from '../../src/core/contracts.ts';
 import { DuckDBDriver } from '../../src/warehouse/destinations/duckdb.ts';
 import { PostgresDriver } from '../../src/warehouse/destinations/postgres.ts';
-import type { Driver } from '../../src/warehouse/driver.ts';
+import type { SqlDriver } from '../../src/warehouse/driver.ts';
 import { dropSchema, POSTGRES_URL, tempDir, uniqueSchema } from '../support/env.ts';
 
 export type Kind = 'duckdb' | 'postgres';
@@ -46,7 +46,7 @@ export async function harness(
       ...(schema ? { schema } : {}),
     };
   } else dest = { type: 'postgres', name: 'pg', url: POSTGRES_URL, ...(schema ? { schema } : {}) };
-  const withDriver = async <T>(fn: (d: Driver) => Promise<T>): Promise<T> => {
+  const withDriver = async <T>(fn: (d: SqlDriver) => Promise<T>): Promise<T> => {
     const d =
       dest.type === 'duckdb' ? await DuckDBDriver.open(dest.path) : await PostgresDriver.open(dest.url);
     try {
@@ -59,7 +59,9 @@ export async function harness(
     kind,
     dest,
     schema: schema ?? '',
-    exec: (sql) => withDriver((d) => d.exclusive(() => d.exec(sql))),
+    exec: async (sql) => {
+      await withDriver((d) => d.exclusive(() => d.exec(sql)));
+    },
     rows: async (sql) =>
       (await withDriver((d) => d.exclusive(() => d.query(sql)))).map((r) =>
         Object.fromEntries(Object.entries(r).map(([k, v]) => [k, norm(v)])),

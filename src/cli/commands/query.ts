@@ -2,21 +2,11 @@
 // default, so `SELECT * FROM ac_rudder_contacts` works without a DuckDB or psql client installed.
 import type { Command } from 'commander';
 import { selectSources } from '../../config/load.ts';
-import type { DestinationConfig } from '../../core/contracts.ts';
 import { DestinationUnreachableError, describeError, SyncFailedError } from '../../core/errors.ts';
 import { redactDeep } from '../../core/secrets.ts';
-import type { Driver } from '../../warehouse/driver.ts';
+import type { QuerySession } from '../../warehouse/index.ts';
 import { out, readConfig, withConfigOption } from '../context.ts';
 import { renderTable } from '../table.ts';
-
-async function openDriver(dest: DestinationConfig): Promise<Driver> {
-  if (dest.type === 'duckdb') {
-    const { DuckDBDriver } = await import('../../warehouse/destinations/duckdb.ts');
-    return DuckDBDriver.open(dest.path);
-  }
-  const { PostgresDriver } = await import('../../warehouse/destinations/postgres.ts');
-  return PostgresDriver.open(dest.url);
-}
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -42,11 +32,10 @@ Examples:
       const config = readConfig(opts.config);
       const source = opts.source ? selectSources(config, opts.source)[0]! : config.sources[0]!;
       const dest = config.destinations[source.destination]!;
-      const { schemaFor } = await import('../../warehouse/index.ts');
-      const schema = schemaFor(dest, source.name);
-      let driver: Driver;
+      const { openQuery } = await import('../../warehouse/index.ts');
+      let session: QuerySession;
       try {
-        driver = await openDriver(dest);
+        session = await openQuery(dest, source.name);
       } catch (e) {
         if (e instanceof DestinationUnreachableError) throw e;
         throw new DestinationUnreachableError(
@@ -54,19 +43,9 @@ Examples:
         );
       }
       try {
-        const quoted = `"${schema.replace(/"/g, '""')}"`;
-        await driver
-          .exec(
-            dest.type === 'duckdb'
-              ? `SET schema = '${schema.replace(/'/g, "''")}'`
-              : `SET search_path TO ${quoted}, public`,
-          )
-          .catch(
-            () => undefined, // schema not created yet: the query itself will say what is missing
-          );
         let rows: Record<string, unknown>[];
         try {
-          rows = await driver.query(sql);
+          rows = await session.query(sql);
         } catch (e) {
           throw new SyncFailedError(`query failed: ${describeError(e)}`);
         }
@@ -84,7 +63,7 @@ Examples:
           );
         out(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
       } finally {
-        await driver.close();
+        await session.close();
       }
     });
 }

@@ -8,9 +8,11 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationUnreachableError } from '../../core/errors.ts';
 import type { LoadColumn } from '../batch.ts';
 import { csvChunks } from '../csv.ts';
-import { DIALECTS } from '../dialects.ts';
-import { type Driver, Mutex, type SqlParam } from '../driver.ts';
+import { duckdb } from '../dialects/duckdb.ts';
+import { Mutex, type SqlDriver, type SqlParam } from '../driver.ts';
 import { quoteIdent } from '../naming.ts';
+import { SqlStorage } from '../sql/storage.ts';
+import type { Storage } from '../storage.ts';
 import type { CellValue } from '../types.ts';
 
 interface Shared {
@@ -87,10 +89,13 @@ function release(path: string, shared: Shared): void {
   }
 }
 
-export class DuckDBDriver implements Driver {
-  readonly dialect = DIALECTS.duckdb;
-  // INSERT INTO t (columns) SELECT ... takes any subset of the columns, in any order.
-  readonly loadsByName = true;
+/** The driver file's plug (index.ts): a SQL Storage on the file. */
+export async function openStorage(dest: { path: string }, namespace: string): Promise<Storage> {
+  return new SqlStorage(await DuckDBDriver.open(dest.path), namespace);
+}
+
+export class DuckDBDriver implements SqlDriver {
+  readonly dialect = duckdb;
   private closed = false;
   private tempDir: string | null = null;
   private loads = 0;
@@ -120,8 +125,8 @@ export class DuckDBDriver implements Driver {
     return `${quoteIdent(this.catalog)}.${quoteIdent(schema)}`;
   }
 
-  async exec(sql: string, params?: SqlParam[]): Promise<void> {
-    await this.connection.run(sql, params);
+  async exec(sql: string, params?: SqlParam[]): Promise<number> {
+    return (await this.connection.run(sql, params)).rowsChanged;
   }
 
   async query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]> {

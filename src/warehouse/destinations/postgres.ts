@@ -11,9 +11,11 @@ import { DestinationUnreachableError } from '../../core/errors.ts';
 import { redact } from '../../core/secrets.ts';
 import type { LoadColumn } from '../batch.ts';
 import { csvChunks } from '../csv.ts';
-import { DIALECTS } from '../dialects.ts';
-import { type Driver, Mutex, type SqlParam } from '../driver.ts';
+import { postgres } from '../dialects/postgres.ts';
+import { Mutex, type SqlDriver, type SqlParam } from '../driver.ts';
 import { quoteIdent } from '../naming.ts';
+import { SqlStorage } from '../sql/storage.ts';
+import type { Storage } from '../storage.ts';
 import type { CellValue } from '../types.ts';
 
 /** What replaces NUL in PostgreSQL strings. */
@@ -31,9 +33,13 @@ function describeUrl(url: string): string {
   }
 }
 
-export class PostgresDriver implements Driver {
-  readonly dialect = DIALECTS.postgres;
-  readonly loadsByName = true;
+/** The driver file's plug (index.ts): a SQL Storage on the server. */
+export async function openStorage(dest: { url: string }, namespace: string): Promise<Storage> {
+  return new SqlStorage(await PostgresDriver.open(dest.url), namespace);
+}
+
+export class PostgresDriver implements SqlDriver {
+  readonly dialect = postgres;
   private readonly mutex = new Mutex();
   private closed = false;
   private lostError: Error | null = null;
@@ -84,9 +90,9 @@ export class PostgresDriver implements Driver {
     return quoteIdent(schema);
   }
 
-  async exec(sql: string, params?: SqlParam[]): Promise<void> {
+  async exec(sql: string, params?: SqlParam[]): Promise<number> {
     try {
-      await this.client.query(sql, params);
+      return (await this.client.query(sql, params)).rowCount ?? 0;
     } catch (err) {
       throw this.wrap(err);
     }
