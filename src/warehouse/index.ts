@@ -44,14 +44,12 @@ export async function openWarehouse(
   options: WarehouseOptions = {},
 ): Promise<WarehouseTarget> {
   const storage = await openStorage(dest, schemaFor(dest, source.name));
-  const target = new Target(storage, source, dest, options);
   try {
-    await target.init();
+    return await Target.open(storage, source, dest, options);
   } catch (err) {
     await storage.close().catch(() => undefined);
     throw err;
   }
-  return target;
 }
 
 /** A query session on a source's destination, its schema the default (`acsync query`). Creates nothing. */

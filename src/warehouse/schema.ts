@@ -1,6 +1,5 @@
 // Schema tracking: what columns each table has (the destination is the truth, read once and then kept
 // up to date as acsync adds columns), and bringing a table up to what a batch needs.
-
 import { type FlatBatch, planColumns } from './batch.ts';
 import type { RudderType } from './capabilities.ts';
 import type { ColumnSpec, Storage, TableColumns } from './storage.ts';

@@ -40,50 +40,51 @@ export class Target implements WarehouseTarget {
   private readonly flattener: Flattener;
   private readonly tracker: SchemaTracker;
   private readonly merger: Merger;
-  /** The normalised table prefix: state and history rows are keyed by it, as the tables are named. */
-  private readonly prefixKey: string;
-  private parts: { state: StateStore; runs: RunLog } | null = null;
 
-  constructor(
+  private constructor(
     private readonly storage: Storage,
     private readonly source: { name: string; tablePrefix: string },
     private readonly dest: DestinationConfig,
-    private readonly options: WarehouseOptions = {},
+    private readonly options: WarehouseOptions,
+    private readonly state: StateStore,
+    private readonly runs: RunLog,
   ) {
-    const dialect = storage.dialect;
-    this.flattener = new Flattener(dialect, { jsonPaths: options.jsonPaths, reserved: RUDDER_COLUMN_SET });
+    this.flattener = new Flattener(storage.dialect, {
+      jsonPaths: options.jsonPaths,
+      reserved: RUDDER_COLUMN_SET,
+    });
     this.tracker = new SchemaTracker(storage);
     this.merger = new Merger(storage, () => options.onStep?.('staged'));
-    this.prefixKey = transformName(dialect, source.tablePrefix);
+  }
+
+  /**
+   * Creates the namespace and acsync's tables if needed (safe to race with another process doing the
+   * same) and assembles the target on them.
+   */
+  static async open(
+    storage: Storage,
+    source: { name: string; tablePrefix: string },
+    dest: DestinationConfig,
+    options: WarehouseOptions = {},
+  ): Promise<Target> {
+    const dialect = storage.dialect;
+    // State and history rows are keyed by the normalised prefix, as the tables are named.
+    const prefixKey = transformName(dialect, source.tablePrefix);
+    await storage.ensureNamespace();
+    const state = new StateStore(await storage.records(STATE_SPEC), prefixKey);
+    const runs = new RunLog(
+      await storage.records(RUNS_SPEC),
+      { source: source.name, table_prefix: prefixKey },
+      (resource) => resourceTableName(dialect, source.tablePrefix, resource),
+    );
+    // Shared by every source in the schema: created here, outside any batch, so two sources' first
+    // discards cannot race to create it inside their transactions. An existing one (RudderStack's) is kept.
+    await storage.ensureTable(DISCARDS_TABLE, DISCARD_COLUMNS, DISCARD_KEY);
+    return new Target(storage, source, dest, options, state, runs);
   }
 
   get schema(): string {
     return this.storage.namespace;
-  }
-
-  /** Creates the namespace and acsync's tables. Safe to race with another process doing the same. */
-  async init(): Promise<void> {
-    await this.storage.ensureNamespace();
-    const state = new StateStore(await this.storage.records(STATE_SPEC), this.prefixKey);
-    const runs = new RunLog(
-      await this.storage.records(RUNS_SPEC),
-      { source: this.source.name, table_prefix: this.prefixKey },
-      (resource) => this.tableFor(resource),
-    );
-    // Shared by every source in the schema: created here, outside any batch, so two sources' first
-    // discards cannot race to create it inside their transactions. An existing one (RudderStack's) is kept.
-    await this.storage.ensureTable(DISCARDS_TABLE, DISCARD_COLUMNS, DISCARD_KEY);
-    this.parts = { state, runs };
-  }
-
-  private get state(): StateStore {
-    if (!this.parts) throw new Error('the warehouse target was used before init()');
-    return this.parts.state;
-  }
-
-  private get runs(): RunLog {
-    if (!this.parts) throw new Error('the warehouse target was used before init()');
-    return this.parts.runs;
   }
 
   tableFor(resource: string): string {

@@ -1,10 +1,8 @@
 // The SQL family: Storage for any SQL destination, on its driver and the SQL of its dialect row.
 // Delete-insert merges go through a connection-private stage table (they work without any key or index
 // on the table, as on tables RudderStack created); transactions where the dialect has them.
-
 import type { FittedStream } from '../batch.ts';
-import type { RudderType } from '../capabilities.ts';
-import { rudderTypeOf } from '../capabilities.ts';
+import { type RudderType, rudderTypeOf } from '../capabilities.ts';
 import type { SqlDriver } from '../driver.ts';
 import type { ColumnSpec, RecordSpec, RecordTable, Storage, TableColumns } from '../storage.ts';
 import type { SqlDestinationDialect } from './dialect.ts';
