@@ -144,9 +144,7 @@ describe('table statements', () => {
     expect(pg.sql.deleteStaged(T, 'stage', ['a', 'b'])).toBe(
       'DELETE FROM "s"."t" AS t USING "stage" AS s WHERE t."a" = s."a" AND t."b" = s."b"',
     );
-    expect(duck.sql.deleteStaged(T, 'stage', ['id'])).toBe(
-      'DELETE FROM "s"."t" AS t USING "stage" AS s WHERE t."id" = s."id"',
-    );
+    expect(duck.sql.deleteStaged(T, 'stage', ['id'])).toBe(pg.sql.deleteStaged(T, 'stage', ['id']));
     expect(duck.sql.keyIndex).toBeNull();
   });
 

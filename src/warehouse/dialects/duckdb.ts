@@ -1,6 +1,6 @@
 // DuckDB's capabilities row. RudderStack never had DuckDB: it borrows PostgreSQL's naming profile
 // (keywords, 63-character names) so a DuckDB file and a PostgreSQL schema fed by the same source hold
-// identical table and column names. Its SQL is DuckDB's own, sharing PostgreSQL's DELETE … USING.
+// identical table and column names. Its SQL is DuckDB's own, sharing PostgreSQL's delete of staged keys.
 import {
   doubleQuote,
   informationSchemaColumns,
@@ -8,7 +8,7 @@ import {
   type SqlDialect,
   stringLiteral,
 } from '../sql/dialect.ts';
-import { deleteUsing, postgres } from './postgres.ts';
+import { deleteStaged, postgres } from './postgres.ts';
 
 const param = (n: number) => `$${n}`;
 
@@ -22,8 +22,8 @@ const sql: SqlDialect = {
   addColumn: 'ADD COLUMN IF NOT EXISTS',
   alterAddMany: false,
   createTemp: 'CREATE TEMP TABLE',
-  deleteStaged: deleteUsing,
-  // None: DuckDB runs DELETE … USING as a hash join, which an index would not serve.
+  deleteStaged,
+  // None: DuckDB tables were never given one.
   keyIndex: null,
   ddlRaceCodes: new Set(),
 };
