@@ -218,6 +218,7 @@ export function fitRowsStream(
   const discards: DiscardRow[] = [];
   const budget =
     rowLimit === null ? Number.POSITIVE_INFINITY : rowLimit.budget(columns.length, slotCount(slot));
+  const cellBytes = rowLimit?.cellBytes;
   const width = columns.length;
   const row: Array<CellValue | null> = new Array(width).fill(null);
   let count = 0;
@@ -274,7 +275,7 @@ export function fitRowsStream(
           fitted = coerce(value);
         }
         if (budget !== Number.POSITIVE_INFINITY) {
-          used += rowLimit!.cellBytes(ct, fitted);
+          used += cellBytes!(ct, fitted);
           if (used > budget) {
             discards.push({
               tableName,
