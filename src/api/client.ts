@@ -9,6 +9,7 @@ import { ApiRefusedError, ApiUnavailableError } from '../core/errors.ts';
 import { redact, registerSecret } from '../core/secrets.ts';
 import { budgetFor, type RequestBudget } from './budget.ts';
 import { ApiStatusError } from './errors.ts';
+import { notifyApiResponse } from './observe.ts';
 import { apiRoot, normaliseApiUrl } from './url.ts';
 
 /** How long one request may be held back by 429s (Retry-After) before it fails. */
@@ -112,7 +113,9 @@ export class ApiClient {
       let res: RawResponse;
       try {
         res = await this.send(url);
+        notifyApiResponse({ root: this.root.href, status: res.status });
       } catch (err) {
+        notifyApiResponse({ root: this.root.href, status: 'network' });
         const reason = networkReason(err);
         if (attempt < this.maxAttempts) {
           await this.backoff(attempt);

@@ -6,7 +6,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { isLoopbackHost } from '../api/url.ts';
-import type { DestinationConfig, Schedule, SourceConfig } from '../core/contracts.ts';
+import type { DestinationConfig, FleetConfig, Schedule, SourceConfig } from '../core/contracts.ts';
 import { ConfigError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { expandEnv } from './env.ts';
@@ -25,6 +25,10 @@ export interface LoadedConfig {
   secretsFile: string;
   /** With `missingEnv: 'keep'`: the `${VAR}` references left as written because VAR is not set. */
   missingEnv: { name: string; where: string }[];
+  /** The `fleet:` section, when the file has one. */
+  fleet?: FleetConfig;
+  /** `file:line:col: path` for a path in the document, for problems found after loading (fleet checks). */
+  where(path: DocPath): string;
 }
 
 export interface LoadOptions {
@@ -199,6 +203,9 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
     const url = d && typeof d === 'object' ? (d as { url?: unknown }).url : undefined;
     if (typeof url === 'string' && !unresolved(url)) registerUrlPassword(url);
   }
+  const fleetRaw = value.fleet as { url?: unknown } | undefined;
+  if (fleetRaw && typeof fleetRaw === 'object' && typeof fleetRaw.url === 'string' && !unresolved(fleetRaw.url))
+    registerUrlPassword(fleetRaw.url);
 
   const parsed = configSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) fail(file, problemsFromIssues(parsed.error.issues).map(where));
@@ -269,7 +276,20 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
     destination: s.destination ?? destinationNames[0]!,
     lookbackHours: s.lookbackHours,
   }));
-  return { file, sources, destinations, warnings, secretsFile, missingEnv };
+  const config: LoadedConfig = {
+    file,
+    sources,
+    destinations,
+    warnings,
+    secretsFile,
+    missingEnv,
+    where: (path) => {
+      const pos = locate(doc, lines, path);
+      return `${shown}${pos ? `:${pos.line}:${pos.col}` : ''}: ${formatPath(path)}`;
+    },
+  };
+  if (cfg.fleet) config.fleet = { ...cfg.fleet };
+  return config;
 }
 
 /** A validated destination entry as the layers use it: a DuckDB path is made absolute from `base`. */

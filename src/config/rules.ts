@@ -12,6 +12,22 @@ export const DEFAULTS = {
   configFile: 'acsync.yaml',
 } as const;
 
+/** The `fleet:` section's defaults and limits (README "Fleet mode"). */
+export const FLEET_DEFAULTS = {
+  schema: 'acsync_fleet',
+  /** With checks every quarter lease, a dead worker's run is noticed within 75 s (the issue's bound: 2 min). */
+  leaseSeconds: 60,
+  retryLimit: 3,
+  retryDelaySeconds: 10,
+  sliceMinutes: 60,
+  concurrency: 4,
+  pollSeconds: 2,
+  metricsPort: 9469,
+} as const;
+
+/** pg-boss refuses job expirations of 24 hours or more; a slice plus two leases must stay under it. */
+export const FLEET_MAX_JOB_SECONDS = 24 * 3600 - 60;
+
 /** "HH:MM" on a 24-hour clock. */
 export const START_AT_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
 

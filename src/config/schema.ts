@@ -6,7 +6,13 @@ import { BASIC_INTERVALS } from '../core/contracts.ts';
 import { resolveResources } from '../extract/catalog.ts';
 import { cronProblem } from '../schedule/next-run.ts';
 import { validateTablePrefix } from '../warehouse/naming.ts';
-import { DEFAULTS, isValidTimeZone, START_AT_PATTERN } from './rules.ts';
+import {
+  DEFAULTS,
+  FLEET_DEFAULTS,
+  FLEET_MAX_JOB_SECONDS,
+  isValidTimeZone,
+  START_AT_PATTERN,
+} from './rules.ts';
 
 /** A refinement that defers to another module's rule, which returns null or why the value is wrong. */
 function ruleOf(check: (value: string) => string | null) {
@@ -108,6 +114,10 @@ const schemaName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected letters, digits and underscores' })
   .max(63);
 
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, { error: 'expected a URL such as postgres://user@host:5432/database' });
+
 const duckdbDestination = z.strictObject({
   type: z.literal('duckdb'),
   path: nonEmpty,
@@ -116,15 +126,46 @@ const duckdbDestination = z.strictObject({
 
 const postgresDestination = z.strictObject({
   type: z.literal('postgres'),
-  url: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, { error: 'expected a URL such as postgres://user@host:5432/database' }),
+  url: postgresUrl,
   schema: schemaName.optional(),
 });
 
 export const destinationSchema = z.discriminatedUnion('type', [duckdbDestination, postgresDestination], {
   error: 'expected type: duckdb or postgres',
 });
+
+/** A number within bounds, with a message that says them. */
+function bounded(what: string, min: number, max: number, integer = false) {
+  const n = z.number({ error: `expected ${what}` });
+  return (integer ? n.int({ error: `expected a whole number of ${what}` }) : n)
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+}
+
+export const fleetSchema = z
+  .strictObject({
+    url: postgresUrl,
+    schema: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected letters, digits and underscores' })
+      .max(50)
+      .default(FLEET_DEFAULTS.schema),
+    leaseSeconds: bounded('seconds', 2, 3600).default(FLEET_DEFAULTS.leaseSeconds),
+    retryLimit: bounded('retries', 0, 50, true).default(FLEET_DEFAULTS.retryLimit),
+    retryDelaySeconds: bounded('seconds', 1, 3600, true).default(FLEET_DEFAULTS.retryDelaySeconds),
+    sliceMinutes: bounded('minutes', 0.05, 1380).default(FLEET_DEFAULTS.sliceMinutes),
+    concurrency: bounded('runs', 1, 64, true).default(FLEET_DEFAULTS.concurrency),
+    pollSeconds: bounded('seconds', 0.5, 60).default(FLEET_DEFAULTS.pollSeconds),
+    metricsPort: bounded('a port', 0, 65535, true).default(FLEET_DEFAULTS.metricsPort),
+  })
+  .superRefine((f, ctx) => {
+    if (f.sliceMinutes * 60 + 2 * f.leaseSeconds > FLEET_MAX_JOB_SECONDS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sliceMinutes'],
+        message: `a slice plus two leases must stay under 24 hours (the queue's longest job); got ${f.sliceMinutes} minutes and leaseSeconds ${f.leaseSeconds}`,
+      });
+  });
 
 export const configSchema = z.strictObject({
   destinations: z
@@ -134,6 +175,8 @@ export const configSchema = z.strictObject({
     )
     .refine((d) => Object.keys(d).length > 0, { error: 'define at least one destination' }),
   sources: z.array(sourceSchema).min(1, { error: 'define at least one source' }),
+  /** Fleet mode (acsync worker, fleet apply/status, sync --enqueue); optional. */
+  fleet: fleetSchema.optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -25,6 +25,28 @@ export type DestinationConfig =
   | { type: 'duckdb'; name: string; path: string; schema?: string }
   | { type: 'postgres'; name: string; url: string; schema?: string };
 
+/** The `fleet:` section: the PostgreSQL database whose job queue coordinates `acsync worker` processes. */
+export interface FleetConfig {
+  /** postgres:// URL of the queue database; its password is a registered secret. */
+  url: string;
+  /** Schema holding the queue (pg-boss) and acsync's fleet tables. */
+  schema: string;
+  /** A worker that stops heartbeating loses its runs after this many seconds. */
+  leaseSeconds: number;
+  /** Retries of a failed run (with exponential backoff) before it goes to the dead-letter queue. */
+  retryLimit: number;
+  /** First retry delay; doubled per retry, with jitter. */
+  retryDelaySeconds: number;
+  /** A run longer than this is handed back at the end of the slice and continues as a new segment. */
+  sliceMinutes: number;
+  /** Runs one worker process executes at once (different accounts). */
+  concurrency: number;
+  /** How often an idle worker looks for work. */
+  pollSeconds: number;
+  /** Port of the worker's Prometheus /metrics and /healthz endpoint (0 = any free port). */
+  metricsPort: number;
+}
+
 export interface SourceConfig {
   /** Display name; the default warehouse schema is this name in snake_case. */
   name: string;
@@ -170,7 +192,19 @@ export interface SyncOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Aborting asks for a graceful stop: the current batch commits with its state, then the run ends. */
   signal?: AbortSignal;
+  /** Resources an earlier segment of this run already finished (fleet continuations): not run again. */
+  skipResources?: readonly string[];
+  /**
+   * Checked inside every transaction that commits state or history, before COMMIT; throwing rolls the
+   * transaction back (fleet fencing: a worker whose run was taken over must not commit).
+   */
+  commitPrecondition?: CommitPrecondition;
 }
+
+/** Runs SQL inside the committing transaction; throws to refuse the commit. */
+export type CommitPrecondition = (tx: {
+  query(sql: string, params?: Array<string | number | boolean | null>): Promise<Record<string, unknown>[]>;
+}) => Promise<void>;
 
 /**
  * The summary of one run. A run that started always resolves with a summary (written to history too);

@@ -78,7 +78,11 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
     : null;
   let target: WarehouseTarget;
   try {
-    target = await openWarehouse(opts.destination, { name: source.name, tablePrefix: source.tablePrefix });
+    target = await openWarehouse(
+      opts.destination,
+      { name: source.name, tablePrefix: source.tablePrefix },
+      { commitPrecondition: opts.commitPrecondition },
+    );
   } catch (err) {
     await discovery;
     client.close();
@@ -117,8 +121,9 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
   if (opts.signal?.aborted) stop.abort();
 
   try {
+    const skip = new Set(opts.skipResources ?? []);
     const defs: ResourceDef[] = names
-      .filter((n) => !isCustomObjectRecordsName(n))
+      .filter((n) => !isCustomObjectRecordsName(n) && !skip.has(n))
       .map((n) => findResource(n)!);
     const missing: string[] = [];
     if (discovery) {
@@ -127,13 +132,17 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
       if (found) {
         if (found.unavailable) logger.warn({ reason: found.unavailable }, 'custom objects are not available');
         const wanted = selection === 'all' ? null : new Set(names.filter(isCustomObjectRecordsName));
-        for (const d of found.resources) if (!wanted || wanted.has(d.name)) defs.push(d);
-        if (wanted) for (const n of wanted) if (!found.resources.some((d) => d.name === n)) missing.push(n);
+        for (const d of found.resources)
+          if ((!wanted || wanted.has(d.name)) && !skip.has(d.name)) defs.push(d);
+        if (wanted)
+          for (const n of wanted)
+            if (!skip.has(n) && !found.resources.some((d) => d.name === n)) missing.push(n);
       } else {
         if (error instanceof ApiRefusedError)
           fatal = { exitCode: error.exitCode, message: describeError(error) };
         else logger.warn({ err: describeError(error) }, 'could not list custom object schemas');
-        if (selection !== 'all') missing.push(...names.filter(isCustomObjectRecordsName));
+        if (selection !== 'all')
+          missing.push(...names.filter((n) => isCustomObjectRecordsName(n) && !skip.has(n)));
       }
     }
     const allNames = [...defs.map((d) => d.name), ...missing];

@@ -3,6 +3,7 @@
 // interface; a family implements it once (sql/storage.ts for SQL databases, on a driver and the dialect
 // row's SQL), and each destination of the family is then one driver and one capabilities row.
 
+import type { CommitPrecondition } from '../core/contracts.ts';
 import type { FittedStream } from './batch.ts';
 import type { DestinationDialect, RudderType } from './capabilities.ts';
 
@@ -95,9 +96,10 @@ export interface Storage {
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /**
    * Runs `fn` exclusively and all-or-nothing where the destination has transactions. Where it has none,
-   * writes stand as they land: the family's docs say why a retry is still exact.
+   * writes stand as they land: the family's docs say why a retry is still exact. `beforeCommit` runs last,
+   * inside the transaction; throwing rolls it back (fleet fencing).
    */
-  atomically<T>(fn: () => Promise<T>): Promise<T>;
+  atomically<T>(fn: () => Promise<T>, beforeCommit?: CommitPrecondition): Promise<T>;
   /** Runs a user's query (`acsync query`) with the namespace as the default. */
   query(sql: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@
 // tracking, merging, the state store and the run log. A batch is flattened before the destination is
 // touched, then its columns, rows, discards and state are written in one unit of work.
 import type {
+  CommitPrecondition,
   DestinationConfig,
   JsonObject,
   ResourceOutcome,
@@ -31,6 +32,11 @@ export interface WarehouseOptions {
   sourceType?: string;
   /** Test seam: called at named points inside the batch's unit of work; throwing aborts the batch. */
   onStep?: (step: 'staged' | 'merged' | 'state') => void | Promise<void>;
+  /**
+   * Checked last inside every unit of work that commits (batch + state, run start and finish, reset);
+   * throwing rolls it back (fleet fencing). Needs a destination with transactions.
+   */
+  commitPrecondition?: CommitPrecondition;
 }
 
 /** Resource tables are merged on `id`. */
@@ -155,7 +161,7 @@ export class Target implements WarehouseTarget {
   /** All-or-nothing where the destination can; what the parts cached may be undone with a failure. */
   private async unitOfWork<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await this.storage.atomically(fn);
+      return await this.storage.atomically(fn, this.options.commitPrecondition);
     } catch (err) {
       this.tracker.forget();
       this.merger.forget();
@@ -168,6 +174,9 @@ export class Target implements WarehouseTarget {
   }
 
   finishResource(runId: string, resource: string, outcome: ResourceOutcome): Promise<void> {
+    // A fenced run must not record history either: through the precondition's unit of work when there is one.
+    if (this.options.commitPrecondition)
+      return this.unitOfWork(() => this.runs.finish(runId, resource, outcome));
     return this.storage.exclusive(() => this.runs.finish(runId, resource, outcome));
   }
 

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { register as check } from './check.ts';
 import { register as demo } from './demo.ts';
 import { register as emulator } from './emulator.ts';
+import { register as fleet } from './fleet.ts';
 import { register as history } from './history.ts';
 import { register as init } from './init.ts';
 import { register as query } from './query.ts';
@@ -11,6 +12,7 @@ import { register as resources } from './resources.ts';
 import { register as run } from './run.ts';
 import { register as serve } from './serve.ts';
 import { register as sync } from './sync.ts';
+import { register as worker } from './worker.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -20,6 +22,8 @@ export const commands: RegisterCommand[] = [
   sync,
   run,
   serve,
+  fleet,
+  worker,
   history,
   reset,
   query,

@@ -1,6 +1,7 @@
 // The SQL family: Storage for any SQL destination, on its driver and the SQL of its dialect row.
 // Delete-insert merges go through a connection-private stage table (they work without any key or index
 // on the table, as on tables RudderStack created); transactions where the dialect has them.
+import type { CommitPrecondition } from '../../core/contracts.ts';
 import type { FittedStream } from '../batch.ts';
 import { type RudderType, rudderTypeOf } from '../capabilities.ts';
 import type { SqlDriver } from '../driver.ts';
@@ -124,12 +125,14 @@ export class SqlStorage implements Storage {
     return this.driver.exclusive(fn);
   }
 
-  atomically<T>(fn: () => Promise<T>): Promise<T> {
+  atomically<T>(fn: () => Promise<T>, beforeCommit?: CommitPrecondition): Promise<T> {
     const tx = this.dialect.sql.transactions;
+    if (beforeCommit && !tx) throw new Error('a commit precondition needs a destination with transactions');
     return this.driver.exclusive(async () => {
       if (tx) await this.driver.exec(tx.begin);
       try {
         const result = await fn();
+        if (beforeCommit) await beforeCommit(this.driver);
         if (tx) await this.driver.exec(tx.commit);
         return result;
       } catch (err) {
