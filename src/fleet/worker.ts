@@ -17,6 +17,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { FleetConfig, RunResult, Schedule, SourceConfig } from '../core/contracts.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { DEFAULT_BATCH_LIMITS } from '../pipeline/batcher.ts';
 import { queueNextSlot } from './apply.ts';
 import { sourceHash } from './config.ts';
 import { FencedError, takeFence } from './fence.ts';
@@ -67,6 +68,9 @@ type Outcome =
   | { kind: 'handback'; reason: 'drain' | 'slice' }
   | { kind: 'failed'; error: string }
   | { kind: 'lost'; reason: 'lease_lost' | 'fenced' };
+
+/** Rows per write batch (default 5,000). Smaller batches checkpoint more often; the fleet tests use it. */
+const BATCH_ROWS = Number(process.env.ACSYNC_BATCH_ROWS) || 0;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -290,6 +294,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         logger: slog,
         signal: local.ctl.signal,
         skipResources: c.done,
+        ...(BATCH_ROWS > 0 ? { tuning: { batch: { ...DEFAULT_BATCH_LIMITS, maxRows: BATCH_ROWS } } } : {}),
         commitPrecondition: async (tx) => {
           try {
             await fence.guard(tx);
