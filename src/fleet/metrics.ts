@@ -24,6 +24,7 @@ export class WorkerMetrics {
   private readonly duration: Histogram<'source'>;
   private readonly lastSuccess: Gauge<'source'>;
   private readonly interval: Gauge<'source'>;
+  private readonly applied: Gauge<'source'>;
   private readonly budgetConfigured: Gauge<'source'>;
   private readonly active: Gauge;
   /** Requests per source per whole second, for the budget window. */
@@ -94,6 +95,12 @@ export class WorkerMetrics {
       labelNames: ['source'],
       registers,
     });
+    this.applied = new Gauge({
+      name: 'acsync_source_applied_timestamp_seconds',
+      help: 'When `acsync fleet apply` last registered the source (Unix time): the alert clock of a source that never succeeded',
+      labelNames: ['source'],
+      registers,
+    });
     const self = this;
     // Computed when scraped, from the requests of the last window.
     new Gauge({
@@ -156,7 +163,11 @@ export class WorkerMetrics {
   }
 
   /** Fleet-wide facts from the fleet database. */
-  setFleetFacts(source: string, facts: { lastSuccess: Date | null; intervalSeconds: number | null }): void {
+  setFleetFacts(
+    source: string,
+    facts: { lastSuccess: Date | null; intervalSeconds: number | null; appliedAt: Date },
+  ): void {
+    this.applied.set({ source }, facts.appliedAt.getTime() / 1000);
     if (facts.lastSuccess) this.lastSuccess.set({ source }, facts.lastSuccess.getTime() / 1000);
     if (facts.intervalSeconds !== null) this.interval.set({ source }, facts.intervalSeconds);
   }

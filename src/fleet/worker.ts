@@ -426,13 +426,18 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     const facts = await db.query<{
       name: string;
       interval_seconds: number | null;
+      applied_at: Date;
       last_success: Date | null;
     }>(
-      `SELECT s.name, s.interval_seconds, (SELECT max(finished_at) FROM ${db.runs} r WHERE r.source = s.name ` +
+      `SELECT s.name, s.interval_seconds, s.applied_at, (SELECT max(finished_at) FROM ${db.runs} r WHERE r.source = s.name ` +
         `AND r.status = 'success') AS last_success FROM ${db.sources} s`,
     );
     for (const f of facts)
-      metrics.setFleetFacts(f.name, { lastSuccess: f.last_success, intervalSeconds: f.interval_seconds });
+      metrics.setFleetFacts(f.name, {
+        lastSuccess: f.last_success,
+        intervalSeconds: f.interval_seconds,
+        appliedAt: f.applied_at,
+      });
   };
 
   /** Runs whose lease expired (their worker died or hung): fail their jobs, so pg-boss retries them elsewhere. */
