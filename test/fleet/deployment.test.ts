@@ -15,7 +15,6 @@ import {
   dropSchemas,
   eventually,
   type Proc,
-  scrape,
   startAccount,
   startWorker,
 } from './support.ts';
