@@ -19,6 +19,7 @@ const SCRIPTS = [
   'extract.bench.ts',
   'load.bench.ts',
   'e2e.bench.ts',
+  'fleet.bench.ts',
 ];
 const RESULTS = join(ROOT, 'bench/results.json');
 
