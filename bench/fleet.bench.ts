@@ -6,7 +6,9 @@
 // peak memory. Prints its figures as the last stdout line (bench/run-all.ts turns them into BENCHMARKS.md).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { DEFAULTS } from '../src/config/rules.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/index.ts';
@@ -17,7 +19,7 @@ const BIN = join(ROOT, 'bin/acsync.js');
 const TMP = join(ROOT, '.tmp', `fleet-bench-${process.pid}`);
 const PG = process.env.ACSYNC_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ACCOUNTS = Number(process.env.BENCH_FLEET_ACCOUNTS ?? 10);
-const CONTACTS = Number(process.env.BENCH_FLEET_CONTACTS ?? 6000);
+const CONTACTS = Number(process.env.BENCH_FLEET_CONTACTS ?? 4000);
 const ACCOUNT_LIMIT = 5;
 const RPS = Number(process.env.BENCH_FLEET_RPS ?? DEFAULTS.requestsPerSecond);
 const WORKERS = 2;
@@ -158,8 +160,17 @@ try {
   await sleep(3000); // past the first requests' start-up
   const t0 = performance.now();
   const s0 = snap();
-  while ((await finishedCount()) === 0 && (await runningCount()) === ACCOUNTS) await sleep(250);
+  // How busy this machine and the emulators' process were: other work inflates waits and bunches requests.
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const loads: number[] = [];
+  while ((await finishedCount()) === 0 && (await runningCount()) === ACCOUNTS) {
+    loads.push(loadavg()[0]!);
+    await sleep(250);
+  }
+  lag.disable();
   const seconds = (performance.now() - t0) / 1000;
+  const load = loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length);
   const s1 = snap();
   const requests = s1.reduce((n, s, i) => n + s.requests - s0[i]!.requests, 0);
   const limited = s1.reduce((n, s, i) => n + s.limited - s0[i]!.limited, 0);
@@ -231,6 +242,7 @@ try {
     title: 'Fleet (npm run bench:fleet)',
     notes: [
       `${ACCOUNTS} emulated accounts (${CONTACTS.toLocaleString('en-US')} contacts each; limit ${ACCOUNT_LIMIT} requests/s, 50-150 ms latency), one source each at requestsPerSecond ${RPS}; ${WORKERS} acsync worker processes, concurrency ${CONCURRENCY}, PostgreSQL on the same machine.`,
+      `During the window: load average ${load.toFixed(1)} on ${cpus().length} CPUs; the emulators' event loop (all 10 accounts share one process) was delayed by ${(lag.percentile(99) / 1e6).toFixed(0)} ms at the 99th percentile and ${(lag.max / 1e6).toFixed(0)} ms at most. A busy machine delays requests and then lets them arrive in bunches, which the accounts' token buckets answer with 429s: compare with a quiet machine before reading the budget figures.`,
     ],
     figures,
   });
