@@ -24,7 +24,7 @@ import {
 
 /** The accounts' rate limit (requests per second); sources use a little less, as the README advises. */
 const BUDGET = 10;
-const SOURCE_RPS = 8;
+const SOURCE_RPS = 6;
 /** Which source of an account a request belongs to, by path (each source reads its own resources). */
 const SOURCE_OF_PATH: Record<string, string> = {
   '/api/3/contacts': '1',
@@ -94,14 +94,29 @@ describe.runIf(ok)('fleet: 3 workers, 6 sources on 2 accounts, one worker SIGKIL
         .map((l) => JSON.parse(l).status),
     ).toEqual(Array(6).fill('queued'));
 
-    // The victim: whichever worker runs A3 (field values, 24 pages), killed once it has read 10 pages.
+    // The victim: whichever worker runs A3 (field values, 24 pages) ...
     const isA3Fetch = (r: LoggedRequest) => r.path === '/api/3/fieldValues';
     const victim = await eventually(
       async () => workers.find((w) => w.logs.some((l) => l.msg === 'run started' && l.source === 'A3')),
       60_000,
       'A3 to start',
     );
-    await eventually(async () => A.log.filter(isA3Fetch).length >= 10, 60_000, 'A3 to read 10 pages');
+    // ... once it has read 10 pages and committed at least two batches (a checkpoint to resume from).
+    await eventually(
+      async () => {
+        if (A.log.filter(isA3Fetch).length < 10) return false;
+        const [t] = await query<{ t: string | null }>('SELECT to_regclass($1) AS t', [
+          `"${destSchema}".a3_rudder_field_values`,
+        ]);
+        if (!t?.t) return false;
+        const [n] = await query<{ n: string }>(
+          `SELECT count(*) AS n FROM "${destSchema}".a3_rudder_field_values`,
+        );
+        return Number(n!.n) >= 400;
+      },
+      60_000,
+      'A3 to read 10 pages and commit two batches',
+    );
     victim.child.kill('SIGKILL');
     const killedAt = Date.now();
     const fetchedBeforeKill = A.log.filter(isA3Fetch).length;
