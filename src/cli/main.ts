@@ -23,6 +23,7 @@ Start here:
   $ acsync run                       # keep syncing on each source's schedule
   $ acsync history                   # past runs, events per resource
   $ acsync serve                     # the same in a local web dashboard (http://127.0.0.1:8484)
+  $ acsync fleet apply && acsync worker   # fleet mode: workers on many machines (see: acsync fleet --help)
 
 Every command reads ./acsync.yaml unless given --config PATH; "acsync <command> --help" explains each.
 
