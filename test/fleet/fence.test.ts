@@ -53,7 +53,7 @@ describe.runIf(ok)('fencing', () => {
     const config = writeYaml(join(tmp.path, 'acsync.yaml'), {
       destSchema,
       fleetSchema,
-      fleetExtra: { leaseSeconds: 2, pollSeconds: 0.5, retryDelaySeconds: 1 },
+      fleetExtra: { leaseSeconds: 3, pollSeconds: 0.5, retryDelaySeconds: 1 },
       sources: [source(account.url)],
     });
     expect((await acsyncRun(['fleet', 'apply', '--config', config], env)).code).toBe(0);

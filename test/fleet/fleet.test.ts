@@ -78,7 +78,7 @@ describe.runIf(ok)('fleet: 3 workers, 6 sources on 2 accounts, one worker SIGKIL
     const config = writeYaml(join(tmp.path, 'acsync.yaml'), {
       destSchema,
       fleetSchema,
-      fleetExtra: { leaseSeconds: 2, pollSeconds: 0.5, retryDelaySeconds: 1, concurrency: 2 },
+      fleetExtra: { leaseSeconds: 5, pollSeconds: 0.5, retryDelaySeconds: 1, concurrency: 2 },
       sources: specs((acc) => (acc === 'A' ? A.url : B.url)),
     });
     const applied = await acsyncRun(['fleet', 'apply', '--config', config], env);
