@@ -158,6 +158,11 @@ export class WorkerMetrics {
     this.duration.observe({ source }, result.durationMs / 1000);
   }
 
+  /** A run of `source` this worker finished just now (the fleet-wide refresh follows with the next heartbeat). */
+  succeeded(source: string, at = new Date()): void {
+    this.lastSuccess.set({ source }, at.getTime() / 1000);
+  }
+
   handoff(source: string, reason: HandoffReason): void {
     this.handoffs.inc({ source, reason });
   }

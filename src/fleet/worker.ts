@@ -355,6 +355,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     for (let attempt = 1; outcome.kind !== 'lost' && attempt <= 5; attempt++) {
       try {
         settled = await settle(c, outcome, result);
+        if (settled && outcome.kind === 'success') metrics.succeeded(source.name);
         if (!settled) slog.warn('the lease was taken over meanwhile: leaving the run to its new owner');
         break;
       } catch (err) {
