@@ -204,7 +204,12 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
     if (typeof url === 'string' && !unresolved(url)) registerUrlPassword(url);
   }
   const fleetRaw = value.fleet as { url?: unknown } | undefined;
-  if (fleetRaw && typeof fleetRaw === 'object' && typeof fleetRaw.url === 'string' && !unresolved(fleetRaw.url))
+  if (
+    fleetRaw &&
+    typeof fleetRaw === 'object' &&
+    typeof fleetRaw.url === 'string' &&
+    !unresolved(fleetRaw.url)
+  )
     registerUrlPassword(fleetRaw.url);
 
   const parsed = configSchema.safeParse(value, { reportInput: true });
