@@ -66,6 +66,7 @@ try {
         seed: 100 + i,
         rateLimit: ACCOUNT_LIMIT,
         latency: [50, 150],
+        realism: 'ideal', // the fleet is measured, not surviving the hard API; nobody else uses the budget
       }),
     );
   const config = join(TMP, 'acsync.yaml');

@@ -3,8 +3,6 @@
 // binary) whose JSON log lines the tests read.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { BIN, POSTGRES_URL, PROJECT_ROOT } from '../support/env.ts';
@@ -18,72 +16,35 @@ export interface LoggedRequest {
 }
 
 export interface Account {
-  /** The URL sources use: the proxy, on this account's own loopback address. */
+  /** The URL sources use, on this account's own loopback address (an account is its API host). */
   url: string;
   host: string;
   emulator: RunningEmulator;
-  /** Every request the account received, in arrival order. */
-  log: LoggedRequest[];
+  /** Every request our sources made to the account, in arrival order (the emulator's own request log). */
+  readonly log: LoggedRequest[];
   close(): Promise<void>;
 }
 
 /**
- * An emulated account reached through a proxy on `host` that records each request (time, path, status), as
- * the account's own request log. (Swap for the emulator's request log once it has one.)
+ * An emulated account on `host`, with its request log on. Ideal realism: these tests are about the fleet,
+ * not about surviving the hard API (the proof suites do that), so nobody else uses the account's budget.
  */
 export async function startAccount(
   host: string,
   opts: { contacts: number; seed: number; rateLimit: number },
 ): Promise<Account> {
-  const emulator = await startEmulator({ port: 0, ...opts });
-  const target = new URL(emulator.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  const log: LoggedRequest[] = [];
-  const proxy = http.createServer((req, res) => {
-    const t = Date.now();
-    const u = new URL(req.url ?? '/', 'http://x');
-    const up = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent,
-      },
-      (answer) => {
-        log.push({ t, path: u.pathname, query: u.search, status: answer.statusCode ?? 0 });
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    up.on('error', () => {
-      log.push({ t, path: u.pathname, query: u.search, status: 0 });
-      res.destroy();
-    });
-    req.pipe(up);
-  });
-  const sockets = new Set<import('node:net').Socket>();
-  proxy.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    proxy.once('error', reject);
-    proxy.listen(0, host, () => resolve());
-  });
-  const port = (proxy.address() as AddressInfo).port;
+  const emulator = await startEmulator({ port: 0, host, realism: 'ideal', requestLog: true, ...opts });
   return {
-    url: `http://${host}:${port}`,
+    url: emulator.url,
     host,
     emulator,
-    log,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => proxy.close(() => r()));
-      agent.destroy();
-      await emulator.close();
+    get log() {
+      return emulator
+        .requestLog()
+        .filter((r) => !r.tenant)
+        .map((r) => ({ t: r.t, path: r.path, query: r.query, status: r.status }));
     },
+    close: () => emulator.close(),
   };
 }
 
