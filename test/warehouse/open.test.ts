@@ -21,7 +21,8 @@ function holdFile(path: string): Promise<ChildProcess> {
     [
       '-e',
       `import('@duckdb/node-api').then(async (m) => { const i = await m.DuckDBInstance.create(${JSON.stringify(path)}); ` +
-        `await i.connect(); console.log('ready'); setInterval(() => {}, 1000); })`,
+        // Kept on globalThis: an unreachable instance may be garbage-collected, which releases the lock.
+        `globalThis.held = [i, await i.connect()]; console.log('ready'); setInterval(() => {}, 1000); })`,
     ],
     { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -197,7 +197,7 @@ export function faultSuite(): void {
           process.execPath,
           [
             '-e',
-            `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { await DuckDBInstance.create(${JSON.stringify(dest.path)}); console.log('held'); setInterval(() => {}, 1000); })`,
+            `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { globalThis.held = await DuckDBInstance.create(${JSON.stringify(dest.path)}); console.log('held'); setInterval(() => {}, 1000); })`,
           ],
           { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
         );
