@@ -12,7 +12,7 @@ import type { RunHistory } from '../cli/commands/history.ts';
 import { displayPath } from '../config/load.ts';
 import { describeError, exitCodeFor } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { redact } from '../core/secrets.ts';
+import { redact, redactDeep } from '../core/secrets.ts';
 import { resolveResources } from '../extract/catalog.ts';
 import { previewPrefix, previewSchedule, saveSource, testConnection, testDestination } from './actions.ts';
 import {
@@ -28,6 +28,7 @@ import { html, type SafeHtml } from './html.ts';
 import type { LiveRun } from './progress-state.ts';
 import { RunConflictError, type RunManager } from './runs.ts';
 import { authGuard, csrfGuard, type Guard, hostGuard, issueCsrfCookie, signIn } from './security.ts';
+import { type FleetView, fleetPage } from './views/fleet.ts';
 import { layout, type PageContext } from './views/layout.ts';
 import { loginPage } from './views/login.ts';
 import { sourceFormPage } from './views/source-form.ts';
@@ -118,7 +119,20 @@ export function createApp(o: AppOptions): Hono {
   app.use('*', bodyLimit({ maxSize: 256 * 1024 }));
   app.use('*', csrfGuard(o.guard));
 
-  const page = (c: Context, title: string, id: string, body: SafeHtml, nav?: 'sources' | 'new') => {
+  /** The fleet's status when the config has a fleet: section (a reader's connection, closed at once). */
+  const fleetView = async (): Promise<FleetView> => {
+    const config = readConfigState(o.configFile).config;
+    if (!config?.fleet) return { kind: 'off' };
+    try {
+      const { withFleet } = await import('../cli/commands/fleet.ts');
+      const { fleetStatus } = await import('../fleet/status.ts');
+      return { kind: 'status', status: await withFleet(config, 'reader', o.logger, fleetStatus) };
+    } catch (e) {
+      return { kind: 'error', message: describeError(e) };
+    }
+  };
+
+  const page = (c: Context, title: string, id: string, body: SafeHtml, nav?: 'sources' | 'new' | 'fleet') => {
     issueCsrfCookie(o.guard, c);
     return c.html(layout(ctx(), { title, id, body, nav }).text);
   };
@@ -152,6 +166,12 @@ export function createApp(o: AppOptions): Hono {
       rows.push({ source, runs, historyError: error, live: o.runs.get(source.name) });
     }
     return page(c, 'Sources', 'sources', sourcesPage(state, rows), 'sources');
+  });
+
+  app.get('/fleet', async (c) => page(c, 'Fleet', 'fleet', fleetPage(await fleetView()), 'fleet'));
+  app.get('/api/fleet', async (c) => {
+    const view = await fleetView();
+    return c.json(view.kind === 'status' ? redactDeep(view.status) : view, view.kind === 'error' ? 503 : 200);
   });
 
   app.get('/sources/new', (c) => {

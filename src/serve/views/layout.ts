@@ -10,7 +10,7 @@ export interface PageContext {
 
 export function layout(
   ctx: PageContext,
-  page: { title: string; id: string; body: SafeHtml; nav?: 'sources' | 'new' },
+  page: { title: string; id: string; body: SafeHtml; nav?: 'sources' | 'new' | 'fleet' },
 ): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
@@ -30,6 +30,7 @@ export function layout(
   <nav aria-label="Main">
     <a href="/"${page.nav === 'sources' ? html` aria-current="page"` : ''}>Sources</a>
     <a href="/sources/new"${page.nav === 'new' ? html` aria-current="page"` : ''}>Add source</a>
+    <a href="/fleet"${page.nav === 'fleet' ? html` aria-current="page"` : ''}>Fleet</a>
   </nav>
   <span class="config-file" title="the config file this dashboard reads and writes">${ctx.configFile}</span>
 </header>
