@@ -1,7 +1,7 @@
 // The dashboard's fleet page: for a config with a fleet: section it shows what `acsync fleet status` reports
 // (workers, and per source the last run and what waits); without one it says how to turn fleet mode on; an
 // unreachable queue database is an error banner that keeps the database password out of the page.
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,8 @@ import {
   startWorker,
   writeYaml,
 } from '../fleet/support.ts';
-import { postgresAvailable, tempDir, uniqueSchema } from '../support/env.ts';
+import { CHROMIUM, launchBrowser } from '../support/browser.ts';
+import { PROJECT_ROOT, postgresAvailable, tempDir, uniqueSchema } from '../support/env.ts';
 import { type DashboardClient, dashboardClient } from './support.ts';
 
 const ok = await postgresAvailable('the dashboard fleet page');
@@ -88,6 +89,22 @@ describe.runIf(ok)('dashboard: the fleet page', () => {
     const synced = html.slice(html.indexOf('/sources/Synced'), html.indexOf('/sources/Waiting'));
     expect(synced).toContain('pill-success');
     expect(html).not.toContain(env.AC_API_KEY);
+
+    // The README's screenshot of this page (npm run screenshots); the dashboard browser tests need Chromium.
+    if (existsSync(CHROMIUM)) {
+      const shots =
+        process.env.ACSYNC_SCREENSHOTS === 'docs' ? join(PROJECT_ROOT, 'docs/screenshots') : tmp.path;
+      mkdirSync(shots, { recursive: true });
+      const browser = await launchBrowser();
+      try {
+        const tab = await browser.context.newPage();
+        await tab.goto(`${d.url}/fleet`);
+        await tab.locator('table.fleet-sources').waitFor();
+        await tab.screenshot({ path: join(shots, 'fleet.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    }
   });
 
   it('says how to turn fleet mode on when the config has no fleet: section', async () => {
