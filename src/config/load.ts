@@ -321,7 +321,3 @@ export function selectSources(config: LoadedConfig, name?: string): SourceConfig
     );
   return [found];
 }
-
-export function destinationOf(config: LoadedConfig, source: SourceConfig): DestinationConfig {
-  return config.destinations[source.destination]!;
-}

@@ -7,10 +7,12 @@ import { ConfigError } from '../core/errors.ts';
 /**
  * How pages are walked.
  * - `keyset-id`: `orders[id]=ASC` + `id_greater=<last id>` (contacts only; AC's own advice for big accounts).
- * - `offset`: `limit=100&offset=…`, read with a one-record overlap so shifts are detected (see paginate.ts).
+ * - `keyset-time`: a documented time sort (`params`) whose ties come back in any order, walked by the
+ *   server-side time filter (`incremental.param`) on the first cursor field (activities; see paginate.ts).
+ * - `offset`: `limit=100&offset=…`, overlapping pages counted against meta.total (see paginate.ts).
  * - `sideload`: no request of its own; the records arrive in another resource's responses (`/fields`).
  */
-export type Paging = 'keyset-id' | 'offset' | 'sideload';
+export type Paging = 'keyset-id' | 'keyset-time' | 'offset' | 'sideload';
 
 /**
  * How a sync avoids re-writing what it already has.
@@ -44,8 +46,6 @@ export interface ResourceDef {
   planGated?: boolean;
   /** A template: one resource per custom object schema, discovered at sync time. */
   perSchema?: boolean;
-  /** The API path name as the emulator names the collection (defaults to the path). */
-  collection?: string;
 }
 
 const client = { kind: 'client' } as const;
@@ -77,6 +77,7 @@ export const CATALOG: readonly ResourceDef[] = [
   r('field_values', 'fieldValues', ['udate']),
   r('contact_tags', 'contactTags', ['udate', 'updated_timestamp']),
   r('activities', 'activities', ['tstamp'], {
+    paging: 'keyset-time',
     incremental: { kind: 'server', param: 'after', format: 'datetime' },
     params: { 'orders[tstamp]': 'ASC' },
   }),
@@ -122,7 +123,8 @@ export const CATALOG: readonly ResourceDef[] = [
   r('deal_roles', 'dealRoles', ['updated_timestamp']),
   r('deal_stages', 'dealStages', ['udate']),
   r('deal_tasktypes', 'dealTasktypes', ['udate']),
-  r('event_tracking_events', 'eventTrackingEvents', [], { planGated: true }),
+  // Served without ids (`{"eventTrackingEvents":[{"name":"__pagevisit"}]}`): the event name is the key.
+  r('event_tracking_events', 'eventTrackingEvents', [], { primaryKey: 'name', planGated: true }),
   // One scan of /fields fills three tables: the fields and their side-loaded options and relations.
   r('fields', 'fields', ['udate']),
   r('field_options', 'fields', ['udate'], {
@@ -197,7 +199,6 @@ export function customObjectResource(schema: { id: string; slug: string }): Reso
     ...t,
     name: customObjectResourceName(schema.slug),
     path: t.path.replace('{schemaId}', encodeURIComponent(schema.id)),
-    collection: `customObjects/records/${schema.id}`,
     perSchema: false,
   };
 }
@@ -244,6 +245,8 @@ export function syncMode(def: ResourceDef): string {
 
 export function pagingMode(def: ResourceDef): string {
   if (def.paging === 'keyset-id') return 'keyset (orders[id]=ASC, id_greater)';
+  if (def.paging === 'keyset-time' && def.incremental.kind === 'server')
+    return `keyset on ${def.cursorFields[0]} (${Object.keys(def.params ?? {}).join(', ')}, ${def.incremental.param}; tie groups read whole)`;
   if (def.paging === 'sideload') return `side-load of ${def.sideloadOf}`;
-  return 'offset (limit=100, one-record overlap)';
+  return 'offset (limit=100, overlapping pages counted against meta.total)';
 }

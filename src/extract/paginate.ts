@@ -1,48 +1,74 @@
-// Paginators: walk one collection page by page and say, for each page, which records are new and where to
-// resume. Neither keeps a set of ids (memory stays flat); duplicates that reach the warehouse merge by id.
+// Paginators: walk one collection page by page and say, for each page, which records are new to this scan
+// and where to resume. Each scan keeps the ids it has seen in an IdSet (a bitmap: memory stays flat), so a
+// record is handed over once however often pages overlap, and the scan can count what it read.
 //
-// Offset paging reads with a ONE-RECORD OVERLAP: each page starts at the previous page's last record.
-// If that record is not where we expect it, the collection shifted under us:
-//   - found further down the page → records were inserted before us; the leading ones are repeats (skipped);
-//   - not found → records before us were deleted and the page slid past some records; we step back a page
-//     (up to 3 times) and look again, so nothing is lost.
-// The cost is one record per page (~1% more requests). `meta.total` is only a hint, used to fetch the next
-// pages ahead (several requests in flight) when it says they exist; a short or empty page ends the scan.
-import type { ApiClient, ApiResponse, QueryParams, RequestCounter } from '../api/client.ts';
+// Three ways to walk (catalog `paging`):
+// - keyset-id (contacts): `orders[id]=ASC` + `id_greater`, id ranges read side by side; immune to shifts.
+// - keyset-time (activities): `orders[tstamp]=ASC` + `after=T`. The API deals records with equal
+//   timestamps in a different order on every request (MySQL under LIMIT/OFFSET), so offsets are useless
+//   inside a tie group. Each request starts at the previous page's last timestamp instead: the whole tie
+//   group at T comes first in that answer, so every page covers [T, last) completely. A group larger than
+//   a page is measured (meta.total for after=T minus that for after=T+1s) and read until that many
+//   distinct ids were seen.
+// - offset (everything else): a stable order that need not be id order, with records inserted and deleted
+//   while we page. Consecutive pages must OVERLAP: a page holding none of the previous page's ids may have
+//   slid past records (deletes before the read position), so the scan steps back until it overlaps (no
+//   give-up: at offset 0 overlap is trivial) and widens the overlap. At the end, the distinct ids seen are
+//   counted against meta.total: a shortfall beyond the growth of meta.total during the scan (inserts at
+//   positions already passed, which the next run's look-back covers) starts another pass; after
+//   MAX_PASSES the scan ends incomplete and says why.
+import type { QueryParams, RequestCounter } from '../api/client.ts';
+import { fetchList, IncompleteScanError, type ListPage, type PageFetcher, totalHint } from './fetcher.ts';
+import { IdSet } from './id-set.ts';
+import { parseApiInstant, toIso } from './timestamps.ts';
+
+export { totalHint };
 
 export const PAGE_SIZE = 100;
-const MAX_BACKTRACKS = 3;
+/** Full passes an offset scan may take to account for every record meta.total announces. */
+const MAX_PASSES = 3;
+/** Overlap of consecutive offset pages: starts small, doubles on every step back, up to this. */
+const MIN_OVERLAP = 2;
+const MAX_OVERLAP = 32;
+/** A short page that contradicts its own meta.total is asked again this many times. */
+const SHORT_PAGE_RETRIES = 3;
+/** Requests spent re-reading one tie group larger than a page before the scan gives up on it. */
+const MAX_GROUP_REQUESTS = 60;
 
 export interface PagePosition {
-  /** keyset (older states): the last id read. */
+  /** keyset-id (older states): the last id read. */
   after?: string;
-  /** keyset: each id range's last id read. */
+  /** keyset-id: each id range's last id read. */
   parts?: KeysetPart[];
-  /** offset: where the next request starts, and the key of the record expected first there. */
+  /** offset: where the next request starts, and the key of a record expected on that page. */
   offset?: number;
   lastKey?: string | null;
+  /** offset: distinct records read before this position, and the growth of meta.total seen so far. */
+  seen?: number;
+  grown?: number;
+  /** keyset-time: the timestamp (ISO) the next request starts at. */
+  from?: string;
 }
 
 export interface RawPage {
   body: Record<string, unknown>;
   bytes: number;
-  /** Records of the paging array itself. */
+  /** Records of the paging array itself, as returned. */
   records: Record<string, unknown>[];
-  /** Leading records of `records` already returned by an earlier page. */
-  skip: number;
+  /** Those of `records` this scan had not handed over yet (the ones to write). */
+  fresh: Record<string, unknown>[];
+  /** `meta.total` of the answer (progress). */
+  total: number | null;
   /** True on the last page. */
   done: boolean;
+  /** On the last page: why the scan cannot show it read everything (the cursor must not move). */
+  incomplete?: string;
   /** Where to resume after this page (null when done). */
   next: PagePosition | null;
 }
 
-/** `meta.total` of a page, for progress displays (never to stop). */
-export function pageTotal(page: RawPage): number | null {
-  return totalHint(page.body);
-}
-
 export interface PagingTarget {
-  client: ApiClient;
+  client: PageFetcher;
   path: string;
   arrayKey: string;
   primaryKey: string;
@@ -57,15 +83,12 @@ export function arrayOf(body: Record<string, unknown>, key: string): Record<stri
   return Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
 }
 
-/** `meta.total` as a number, whatever its JSON type; null when absent or not a count. */
-export function totalHint(body: Record<string, unknown>): number | null {
-  const meta = body.meta as { total?: unknown } | undefined;
-  const n = Number(meta?.total);
-  return meta && meta.total !== null && meta.total !== '' && Number.isFinite(n) && n >= 0 ? n : null;
-}
-
 function keyOf(record: Record<string, unknown>, pk: string): string {
   return String(record[pk]);
+}
+
+function freshOf(seen: IdSet, records: Record<string, unknown>[], pk: string): Record<string, unknown>[] {
+  return records.filter((r) => seen.add(keyOf(r, pk)));
 }
 
 /** One id range of a partitioned keyset scan: ids in (after, below). */
@@ -86,9 +109,12 @@ export async function* keysetPages(
   t: PagingTarget & { partitions?: number },
   start: PagePosition = {},
 ): AsyncGenerator<RawPage> {
+  const seen = new IdSet();
   const fetchPart = async (part: KeysetPart) => {
-    const res = await t.client.get(
+    const res = await fetchList(
+      t.client,
       t.path,
+      t.arrayKey,
       {
         ...t.params,
         'orders[id]': 'ASC',
@@ -98,7 +124,7 @@ export async function* keysetPages(
       },
       t.counter,
     );
-    const records = arrayOf(res.body, t.arrayKey);
+    const records = res.records;
     let maxId = part.after;
     let beyond = false;
     for (const rec of records) {
@@ -114,6 +140,15 @@ export async function* keysetPages(
     const next: KeysetPart = { after: maxId, below: part.below, done: records.length < PAGE_SIZE || beyond };
     return { res, records, next };
   };
+  const out = (res: ListPage, records: Record<string, unknown>[], done: boolean, parts: KeysetPart[]) => ({
+    body: res.body,
+    bytes: res.bytes,
+    records,
+    fresh: freshOf(seen, records, t.primaryKey),
+    total: res.total,
+    done,
+    next: done ? null : { parts: parts.map((p) => ({ ...p })) },
+  });
 
   let parts: KeysetPart[];
   if (start.parts?.length) {
@@ -121,7 +156,7 @@ export async function* keysetPages(
   } else {
     const first = await fetchPart({ after: start.after ?? null, below: null, done: false });
     parts = [first.next];
-    const total = totalHint(first.res.body);
+    const total = first.res.total;
     const wanted = Math.max(1, t.partitions ?? 3);
     if (
       !first.next.done &&
@@ -129,9 +164,15 @@ export async function* keysetPages(
       total !== null &&
       total - first.records.length > PAGE_SIZE * 4 * wanted
     ) {
-      const top = await t.client.get(t.path, { ...t.params, 'orders[id]': 'DESC', limit: 1 }, t.counter);
+      const top = await fetchList(
+        t.client,
+        t.path,
+        t.arrayKey,
+        { ...t.params, 'orders[id]': 'DESC', limit: 1 },
+        t.counter,
+      );
       const lo = Number(first.next.after);
-      const hi = Number(arrayOf(top.body, t.arrayKey)[0]?.[t.primaryKey]);
+      const hi = Number(top.records[0]?.[t.primaryKey]);
       if (Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && hi - lo > PAGE_SIZE * wanted) {
         const width = Math.ceil((hi - lo) / wanted);
         parts = Array.from({ length: wanted }, (_, k) => ({
@@ -142,14 +183,7 @@ export async function* keysetPages(
       }
     }
     const done = parts.every((p) => p.done);
-    yield {
-      body: first.res.body,
-      bytes: first.res.bytes,
-      records: first.records,
-      skip: 0,
-      done,
-      next: done ? null : { parts: parts.map((p) => ({ ...p })) },
-    };
+    yield out(first.res, first.records, done, parts);
     if (done) return;
   }
 
@@ -169,15 +203,12 @@ export async function* keysetPages(
     parts[i] = r.next;
     // Ask for this range's next page before handing this one over, so requests stay in flight.
     if (!r.next.done) launch(i);
-    const done = parts.every((p) => p.done);
-    yield {
-      body: r.res.body,
-      bytes: r.res.bytes,
-      records: r.records,
-      skip: 0,
-      done,
-      next: done ? null : { parts: parts.map((p) => ({ ...p })) },
-    };
+    yield out(
+      r.res,
+      r.records,
+      parts.every((p) => p.done),
+      parts,
+    );
   }
 }
 
@@ -189,85 +220,226 @@ export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Offset paging with a one-record overlap (see the top of this file). */
+/** Offset paging with overlapping pages and a count against meta.total (see the top of this file). */
 export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): AsyncGenerator<RawPage> {
-  const step = PAGE_SIZE - 1;
   const window = Math.max(1, t.prefetch ?? 3);
+  const seen = new IdSet();
+  let overlap = MIN_OVERLAP;
   let offset = start.offset ?? 0;
-  let lastKey = start.lastKey ?? null;
-  let backtracks = 0;
-  let total: number | null = null;
-  const ahead = new Map<number, Promise<ApiResponse>>();
+  // Ids of the last page taken as contiguous: the next page must hold one of them.
+  let anchors = new Set<string>(typeof start.lastKey === 'string' ? [start.lastKey] : []);
+  let resuming = anchors.size > 0;
+  // Distinct records read before a resume (the set starts empty then).
+  let before = start.seen ?? 0;
+  let grown = start.grown ?? 0;
+  let lastTotal: number | null = null;
+  let pass = 1;
+  let shortRetries = 0;
+  const ahead = new Map<number, Promise<ListPage>>();
   const fetchAt = (o: number) => {
-    const p = t.client.get(t.path, { ...t.params, limit: PAGE_SIZE, offset: o }, t.counter);
+    const p = fetchList(
+      t.client,
+      t.path,
+      t.arrayKey,
+      { ...t.params, limit: PAGE_SIZE, offset: o },
+      t.counter,
+    );
     // A prefetch can fail while the reader is busy writing: mark it handled at once (awaiting it later
     // still throws), or Node ends the process on an unhandled rejection before the reader gets to it.
     p.catch(() => {});
     return p;
   };
-  // Unclaimed prefetches must not surface as unhandled rejections.
-  const drop = () => {
-    for (const p of ahead.values()) p.catch(() => {});
-    ahead.clear();
+  const take = (o: number) => {
+    for (const k of ahead.keys()) if (k < o) ahead.delete(k); // behind us: never used
+    const p = ahead.get(o) ?? fetchAt(o);
+    ahead.delete(o);
+    return p;
+  };
+  const position = (o: number, lastKey: string | null): PagePosition => ({
+    offset: o,
+    lastKey,
+    seen: before + seen.size,
+    grown,
+  });
+  const pick = (set: Set<string>) => {
+    let last: string | null = null;
+    for (const k of set) last = k;
+    return last;
   };
   try {
     for (;;) {
-      const pending = ahead.get(offset) ?? fetchAt(offset);
-      ahead.delete(offset);
-      const res = await pending;
-      const records = arrayOf(res.body, t.arrayKey);
-      total = totalHint(res.body) ?? total;
-      let skip = 0;
-      let backtrack = false;
-      if (lastKey !== null) {
-        const idx = records.findIndex((r) => keyOf(r, t.primaryKey) === lastKey);
-        if (idx >= 0) {
-          skip = idx + 1;
-          backtracks = 0;
-        } else if (offset > 0 && backtracks < MAX_BACKTRACKS) {
-          backtrack = true;
-          backtracks++;
-        }
+      const page = await take(offset);
+      const records = page.records;
+      if (page.total !== null) {
+        if (lastTotal !== null && page.total > lastTotal) grown += page.total - lastTotal;
+        lastTotal = page.total;
       }
-      if (backtrack) {
-        // Everything on this page is still returned (and written); then look for lastKey a page earlier.
-        drop();
-        const back = Math.max(0, offset - step);
-        yield {
-          body: res.body,
-          bytes: res.bytes,
-          records,
-          skip: 0,
-          done: false,
-          next: { offset: back, lastKey },
-        };
+      const keys = records.map((r) => keyOf(r, t.primaryKey));
+      let anchorAt = -1;
+      for (let i = keys.length - 1; i >= 0 && anchorAt < 0; i--) if (anchors.has(keys[i])) anchorAt = i;
+      if (resuming && anchorAt >= 0) {
+        // After a resume, what precedes the anchor was read before the stop (or inserted since).
+        for (let i = 0; i <= anchorAt; i++) if (seen.add(keys[i])) before--;
+      }
+      const base = { body: page.body, bytes: page.bytes, records, total: page.total };
+      const fresh = freshOf(seen, records, t.primaryKey);
+      if (offset > 0 && anchors.size > 0 && anchorAt < 0) {
+        // No overlap: deletes before us moved unread records behind this page. Step back and widen.
+        overlap = Math.min(MAX_OVERLAP, overlap * 2);
+        const back = Math.max(0, offset - (PAGE_SIZE - overlap));
+        yield { ...base, fresh, done: false, next: position(back, pick(anchors)) };
         offset = back;
         continue;
       }
-      const done = records.length < PAGE_SIZE;
-      if (records.length > 0) lastKey = keyOf(records[records.length - 1], t.primaryKey);
-      const nextOffset = offset + records.length - 1;
-      if (!done) {
+      resuming = false;
+      if (records.length > 0) anchors = new Set(keys);
+      const short = records.length < PAGE_SIZE;
+      if (
+        short &&
+        page.total !== null &&
+        page.total > offset + records.length &&
+        shortRetries < SHORT_PAGE_RETRIES
+      ) {
+        // A short page that its own meta.total contradicts is not the end: ask again.
+        shortRetries++;
+        yield { ...base, fresh, done: false, next: position(offset, pick(anchors)) };
+        continue;
+      }
+      if (!short) {
+        shortRetries = 0;
+        const nextOffset = offset + records.length - overlap;
         // Put the pages meta.total says exist in flight before handing this one over (never past the
         // total: no wasted requests), so latency overlaps with the reader's work and other requests.
         for (let k = 0; k < window; k++) {
-          const o = nextOffset + k * step;
-          if (total === null || o >= total) break;
+          const o = nextOffset + k * (PAGE_SIZE - overlap);
+          if (page.total === null || o >= page.total) break;
           if (!ahead.has(o)) ahead.set(o, fetchAt(o));
         }
+        yield { ...base, fresh, done: false, next: position(nextOffset, keys[keys.length - 1]) };
+        offset = nextOffset;
+        continue;
       }
-      yield {
-        body: res.body,
-        bytes: res.bytes,
-        records,
-        skip,
-        done,
-        next: done ? null : { offset: nextOffset, lastKey },
-      };
-      if (done) return;
-      offset = nextOffset;
+      // End of a pass: count the distinct records against meta.total.
+      const distinct = before + seen.size;
+      const shortfall = lastTotal === null ? 0 : lastTotal - distinct;
+      if (shortfall > grown && pass < MAX_PASSES) {
+        pass++;
+        shortRetries = 0;
+        anchors = new Set();
+        yield { ...base, fresh, done: false, next: position(0, null) };
+        offset = 0;
+        continue;
+      }
+      const incomplete =
+        shortfall > grown
+          ? `read ${distinct} distinct records of the ${lastTotal} meta.total announced (${grown} added during the scan) in ${pass} passes`
+          : undefined;
+      yield { ...base, fresh, done: true, incomplete, next: null };
+      return;
     }
   } finally {
-    drop();
+    for (const p of ahead.values()) p.catch(() => {});
+    ahead.clear();
+  }
+}
+
+/**
+ * Keyset paging on a timestamp sort whose ties come back in any order (see the top of this file).
+ * `since` is where a new scan starts (the incremental lower bound; null = from the beginning).
+ */
+export async function* timeKeysetPages(
+  t: PagingTarget & { timeField: string; timeParam: string },
+  start: PagePosition,
+  since: number | null,
+): AsyncGenerator<RawPage> {
+  const seen = new IdSet();
+  let from = start.from !== undefined ? parseApiInstant(start.from) : since;
+  let shortRetries = 0;
+  const timeOf = (r: Record<string, unknown>) => parseApiInstant(r[t.timeField]);
+  const get = (at: number | null, extra: QueryParams = {}) =>
+    fetchList(
+      t.client,
+      t.path,
+      t.arrayKey,
+      { ...t.params, ...(at !== null ? { [t.timeParam]: toIso(at) } : {}), limit: PAGE_SIZE, ...extra },
+      t.counter,
+    );
+  const emit = (page: ListPage, done: boolean, next: number | null, incomplete?: string): RawPage => ({
+    body: page.body,
+    bytes: page.bytes,
+    records: page.records,
+    fresh: freshOf(seen, page.records, t.primaryKey),
+    total: page.total,
+    done,
+    incomplete,
+    next: done ? null : next === null ? {} : { from: toIso(next) },
+  });
+  for (;;) {
+    const page = await get(from);
+    const records = page.records;
+    if (records.length < PAGE_SIZE) {
+      if (page.total !== null && page.total > records.length) {
+        if (shortRetries++ < SHORT_PAGE_RETRIES) {
+          yield emit(page, false, from);
+          continue;
+        }
+        yield emit(
+          page,
+          true,
+          null,
+          `a short page of ${records.length} records where meta.total said ${page.total}`,
+        );
+        return;
+      }
+      yield emit(page, true, null);
+      return;
+    }
+    shortRetries = 0;
+    const first = timeOf(records[0]);
+    const last = timeOf(records[records.length - 1]);
+    if (last === null) {
+      throw new IncompleteScanError(
+        `/${t.path}: a record without a readable "${t.timeField}" ends a full page; cannot page by time`,
+      );
+    }
+    const floor = from ?? first;
+    if (floor === null || last > floor) {
+      // [from, last) is complete in this answer; the tie group at `last` is read whole by the next one.
+      yield emit(page, false, last);
+      from = last;
+      continue;
+    }
+    // The whole page is one second T: a tie group larger than a page. Measure it and read it whole.
+    const T = last;
+    yield emit(page, false, T);
+    const atT = from === T && page.total !== null ? page.total : (await get(T, { limit: 1 })).total;
+    const afterT = (await get(T + 1000, { limit: 1 })).total;
+    if (atT === null || afterT === null) {
+      throw new IncompleteScanError(
+        `/${t.path}: no meta.total to measure the ${records.length}+ records at ${toIso(T)}`,
+      );
+    }
+    const size = atT - afterT;
+    const group = new Set<string>();
+    for (const r of records) if (timeOf(r) === T) group.add(keyOf(r, t.primaryKey));
+    let offset = PAGE_SIZE;
+    let requests = 0;
+    while (group.size < size && requests < MAX_GROUP_REQUESTS) {
+      const more = await get(T, { offset });
+      requests++;
+      for (const r of more.records) if (timeOf(r) === T) group.add(keyOf(r, t.primaryKey));
+      yield emit(more, false, T);
+      offset = offset + PAGE_SIZE >= size ? 0 : offset + PAGE_SIZE;
+    }
+    if (group.size < size) {
+      yield emit(
+        { ...page, records: [] },
+        true,
+        null,
+        `read ${group.size} of the ${size} records sharing ${t.timeField} ${toIso(T)} in ${requests} requests`,
+      );
+      return;
+    }
+    from = T + 1000;
   }
 }

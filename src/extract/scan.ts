@@ -1,13 +1,30 @@
 // One scan = one walk over one API collection, feeding one or more resources (the /fields scan feeds
 // fields, field_options and field_rels). For every page it yields one ExtractedPage per resource, with the
-// events (records the API returned), the records to write (client-side cursor applied) and the state that
-// becomes true once those records are committed.
-import type { ApiClient, QueryParams, RequestCounter } from '../api/client.ts';
+// events (records the API returned), the records to write (the cursor's rule applied) and the state that
+// becomes true once those records are committed. The incremental rule lives in cursor.ts; the scan only
+// wires it to a paginator, over the small PageFetcher interface (fetcher.ts).
+import type { QueryParams, RequestCounter } from '../api/client.ts';
 import type { ExtractedPage, JsonObject, SourceRecord } from '../core/contracts.ts';
 import { findResource, type ResourceDef } from './catalog.ts';
-import { arrayOf, keysetPages, offsetPages, type PagePosition, pageTotal, type RawPage } from './paginate.ts';
+import {
+  type Cursor,
+  observe,
+  openCursor,
+  requestParams,
+  shouldWrite,
+  stateAfterPage,
+  updateTime,
+} from './cursor.ts';
+import { IncompleteScanError, type PageFetcher } from './fetcher.ts';
+import {
+  arrayOf,
+  keysetPages,
+  offsetPages,
+  type PagePosition,
+  type RawPage,
+  timeKeysetPages,
+} from './paginate.ts';
 import { type ResourceState, readState, toJson } from './state.ts';
-import { newestOf, parseTimestamp, toDate, toIso } from './timestamps.ts';
 
 export interface ScanPlan {
   /** The resource whose request this is (for sideloads: the parent, even if not selected). */
@@ -33,13 +50,16 @@ export function planScans(selected: ResourceDef[]): ScanPlan[] {
 }
 
 export interface ScanOptions {
-  client: ApiClient;
+  /** Where pages come from (an ApiClient in production). */
+  client: PageFetcher;
   /** Stored state per member resource (null when none). */
   states: Map<string, JsonObject | null>;
   lookbackHours: number;
   fullRefresh: boolean;
   counter: RequestCounter;
   prefetch?: number;
+  /** When the run started (epoch ms): stored cursors never pass it. Default: when the scan starts. */
+  startedAt?: number;
 }
 
 export interface ScanPage {
@@ -54,93 +74,82 @@ export interface ScanPage {
 interface MemberRun {
   def: ResourceDef;
   prev: ResourceState;
-  sinceMs: number | null;
-  maxSeen: number | null;
+  cursor: Cursor;
   isSource: boolean;
 }
 
+/**
+ * Yields the scan's pages. A scan that cannot show it read everything yields its last page with the cursor
+ * left where it was, then throws IncompleteScanError saying why (the resource fails; the next run retries).
+ */
 export async function* runScan(plan: ScanPlan, opts: ScanOptions): AsyncGenerator<ScanPage> {
-  const lookbackMs = Math.max(0, opts.lookbackHours) * 3_600_000;
+  const startedAt = opts.startedAt ?? Date.now();
   // Mid-scan resume only for single-resource scans: members of a shared scan commit separately.
   const canResume = plan.members.length === 1 && !opts.fullRefresh;
   const members: MemberRun[] = plan.members.map((def) => {
     const prev = opts.fullRefresh ? readState(null) : readState(opts.states.get(def.name));
-    let sinceMs: number | null = null;
-    let maxSeen: number | null = null;
-    if (canResume && prev.scan) {
-      sinceMs = parseTimestamp(prev.scan.since);
-      maxSeen = parseTimestamp(prev.scan.maxSeen);
-    } else if (def.incremental.kind !== 'full' && prev.cursor) {
-      const c = parseTimestamp(prev.cursor);
-      sinceMs = c === null ? null : c - lookbackMs;
-    }
-    return { def, prev, sinceMs, maxSeen, isSource: def === plan.source };
+    const cursor = openCursor(def, prev, {
+      startedAt,
+      lookbackHours: opts.lookbackHours,
+      fullRefresh: opts.fullRefresh,
+      resume: canResume,
+    });
+    return { def, prev, cursor, isSource: def === plan.source };
   });
   const start: PagePosition = canResume && members[0].prev.scan ? members[0].prev.scan.position : {};
 
-  const params: QueryParams = { ...plan.source.params };
+  const source = plan.source;
   // A server-side filter narrows the request itself: only when the scan feeds just that resource.
-  const inc = plan.source.incremental;
-  if (
-    inc.kind === 'server' &&
-    plan.members.length === 1 &&
-    members[0].isSource &&
-    members[0].sinceMs !== null
-  ) {
-    params[inc.param] = inc.format === 'date' ? toDate(members[0].sinceMs) : toIso(members[0].sinceMs);
-  }
+  const alone = plan.members.length === 1 && members[0].isSource;
+  const params: QueryParams = { ...source.params };
   const target = {
     client: opts.client,
-    path: plan.source.path,
-    arrayKey: plan.source.arrayKey,
-    primaryKey: plan.source.primaryKey,
+    path: source.path,
+    arrayKey: source.arrayKey,
+    primaryKey: source.primaryKey,
     params,
     counter: opts.counter,
     prefetch: opts.prefetch,
   };
-  const pages: AsyncGenerator<RawPage> =
-    plan.source.paging === 'keyset-id' ? keysetPages(target, start) : offsetPages(target, start);
+  let pages: AsyncGenerator<RawPage>;
+  if (source.paging === 'keyset-time' && source.incremental.kind === 'server') {
+    // The time filter is the keyset itself: the scan starts at `since`.
+    const since = alone ? members[0].cursor.since : null;
+    pages = timeKeysetPages(
+      { ...target, timeField: source.cursorFields[0], timeParam: source.incremental.param },
+      start,
+      since,
+    );
+  } else {
+    if (alone) Object.assign(params, requestParams(source, members[0].cursor));
+    pages = source.paging === 'keyset-id' ? keysetPages(target, start) : offsetPages(target, start);
+  }
 
   for await (const raw of pages) {
     const out: ExtractedPage[] = [];
     for (const m of members) {
       const returned = m.isSource ? raw.records : arrayOf(raw.body, m.def.arrayKey);
-      const fresh = m.isSource ? raw.records.slice(raw.skip) : returned;
+      const candidates = m.isSource ? raw.fresh : returned;
       const records: SourceRecord[] = [];
-      const clientFilter = m.def.incremental.kind === 'client' && m.sinceMs !== null;
-      for (const rec of fresh) {
-        const t = m.def.cursorFields.length ? newestOf(rec, m.def.cursorFields) : null;
-        if (t !== null && (m.maxSeen === null || t > m.maxSeen)) m.maxSeen = t;
-        // Older than cursor − look-back: already in the warehouse. No update time: always written.
-        if (clientFilter && t !== null && t < m.sinceMs!) continue;
-        records.push(rec);
+      for (const rec of candidates) {
+        const t = updateTime(m.def, rec);
+        m.cursor = observe(m.cursor, t);
+        if (shouldWrite(m.def, m.cursor, t)) records.push(rec);
       }
+      const state = stateAfterPage(m.def, m.cursor, m.prev, {
+        done: raw.done,
+        position: raw.next,
+        incomplete: raw.incomplete,
+      });
       out.push({
         resource: m.def.name,
         records,
         events: returned.length,
         primaryKey: m.def.primaryKey,
-        state: toJson(nextState(m, raw)),
+        state: toJson(state),
       });
     }
-    yield { pages: out, bytes: raw.bytes, done: raw.done, total: pageTotal(raw) };
+    yield { pages: out, bytes: raw.bytes, done: raw.done && !raw.incomplete, total: raw.total };
+    if (raw.incomplete) throw new IncompleteScanError(`/${source.path}: incomplete scan: ${raw.incomplete}`);
   }
-}
-
-function nextState(m: MemberRun, raw: RawPage): ResourceState {
-  if (raw.done) {
-    if (m.def.incremental.kind === 'full') return { v: 1, cursor: null };
-    const prev = parseTimestamp(m.prev.cursor);
-    const best = m.maxSeen === null ? prev : prev === null ? m.maxSeen : Math.max(prev, m.maxSeen);
-    return { v: 1, cursor: best === null ? null : toIso(best) };
-  }
-  return {
-    v: 1,
-    cursor: m.prev.cursor,
-    scan: {
-      since: m.sinceMs === null ? null : toIso(m.sinceMs),
-      position: raw.next ?? {},
-      maxSeen: m.maxSeen === null ? null : toIso(m.maxSeen),
-    },
-  };
 }

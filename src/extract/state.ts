@@ -1,7 +1,8 @@
 // The per-resource state the extractor stores in the destination (opaque JSON to the warehouse), committed
 // in the same transaction as the rows it describes:
-//   cursor — newest update time seen by the last COMPLETED scan (ISO UTC); the next scan starts from
-//            cursor − look-back. It only moves when a scan completes, so it never runs ahead of committed data.
+//   cursor — newest update time seen by the last COMPLETED scan (ISO UTC), never past that run's start
+//            minus a skew allowance (cursor.ts); the next scan starts from cursor − look-back. It only moves
+//            when a scan completes, so it never runs ahead of committed data.
 //   scan   — the unfinished scan, if any: its lower bound, where to resume, and the newest time seen so far.
 import type { JsonObject } from '../core/contracts.ts';
 import type { PagePosition } from './paginate.ts';
@@ -40,6 +41,9 @@ export function readState(json: JsonObject | null | undefined): ResourceState {
   if (typeof pos.offset === 'number') position.offset = pos.offset;
   if (typeof pos.lastKey === 'string' || pos.lastKey === null)
     position.lastKey = pos.lastKey as string | null;
+  if (typeof pos.seen === 'number') position.seen = pos.seen;
+  if (typeof pos.grown === 'number') position.grown = pos.grown;
+  if (typeof pos.from === 'string') position.from = pos.from;
   return {
     v: 1,
     cursor,
@@ -60,6 +64,9 @@ export function toJson(state: ResourceState): JsonObject {
     if (p.parts) position.parts = p.parts.map((x) => ({ after: x.after, below: x.below, done: x.done }));
     if (p.offset !== undefined) position.offset = p.offset;
     if (p.lastKey !== undefined) position.lastKey = p.lastKey;
+    if (p.seen !== undefined) position.seen = p.seen;
+    if (p.grown !== undefined) position.grown = p.grown;
+    if (p.from !== undefined) position.from = p.from;
     out.scan = { since: state.scan.since, position, maxSeen: state.scan.maxSeen };
   }
   return out;

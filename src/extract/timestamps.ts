@@ -1,13 +1,17 @@
 // One place that reads ActiveCampaign's timestamps. The API mixes ISO with the account's offset
 // (`2018-09-12T16:53:50-05:00`), naive wall-clock (`2021-05-12 11:30:06`, account-local or UTC depending on
 // the field), `Z` with nanoseconds (custom objects) and `0000-00-00 00:00:00` for "no date". Naive values are
-// read as UTC everywhere: that is consistent between syncs, and the look-back window (default 24 h) absorbs
-// the account's offset (at most ±14 h).
+// account-local, but the API does not tell the account's zone: they are read as UTC everywhere (consistent
+// between syncs), and cursor.ts keeps the look-back at or above the widest offset (±14 h).
+//
+// This reader is lenient, for cursors: second 60 (a leap second) is accepted and rolls into the next minute,
+// so such a record still has an update time. The warehouse's typing rule (warehouse/types.ts,
+// parseRudderTimestamp) is RudderStack's and stricter: second 60 keeps a value a string there.
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
-/** Milliseconds since the epoch, or null when the value is not a real date. */
-export function parseTimestamp(value: unknown): number | null {
+/** Milliseconds since the epoch, or null when the value is not a real date (second 60 accepted). */
+export function parseApiInstant(value: unknown): number | null {
   if (typeof value !== 'string') return null;
   const m = TIMESTAMP.exec(value.trim());
   if (!m) return null;
@@ -37,7 +41,7 @@ export function parseTimestamp(value: unknown): number | null {
 export function newestOf(record: Record<string, unknown>, fields: readonly string[]): number | null {
   let best: number | null = null;
   for (const f of fields) {
-    const t = parseTimestamp(record[f]);
+    const t = parseApiInstant(record[f]);
     if (t !== null && (best === null || t > best)) best = t;
   }
   return best;

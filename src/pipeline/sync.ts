@@ -25,7 +25,6 @@ import { registerSecret } from '../core/secrets.ts';
 import {
   findResource,
   isCustomObjectRecordsName,
-  listResources,
   type ResourceDef,
   resolveResources,
 } from '../extract/catalog.ts';
@@ -397,9 +396,4 @@ function summary(
     status: outcome.status,
     ...(outcome.error ? { error: outcome.error } : {}),
   };
-}
-
-/** Names `acsync resources` and the config validator can accept (static catalog). */
-export function knownResourceNames(): string[] {
-  return listResources().map((d) => d.name);
 }

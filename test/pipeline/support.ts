@@ -27,7 +27,7 @@ export function sourceFor(
 
 /** The emulator collection a resource reads (side-loads by their array key). */
 export function collectionOf(def: ResourceDef): string {
-  if (def.collection) return def.collection;
+  if (def.path.startsWith('customObjects/records/')) return decodeURIComponent(def.path);
   if (def.paging === 'sideload') return def.arrayKey;
   return def.path;
 }
