@@ -20,6 +20,7 @@
 import type { QueryParams, RequestCounter } from '../api/client.ts';
 import { fetchList, IncompleteScanError, type ListPage, type PageFetcher, totalHint } from './fetcher.ts';
 import { IdSet } from './id-set.ts';
+import { recordKey } from './keys.ts';
 import { parseApiInstant, toIso } from './timestamps.ts';
 
 export { totalHint };
@@ -83,9 +84,7 @@ export function arrayOf(body: Record<string, unknown>, key: string): Record<stri
   return Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
 }
 
-function keyOf(record: Record<string, unknown>, pk: string): string {
-  return String(record[pk]);
-}
+const keyOf = recordKey;
 
 function freshOf(seen: IdSet, records: Record<string, unknown>[], pk: string): Record<string, unknown>[] {
   return records.filter((r) => seen.add(keyOf(r, pk)));
