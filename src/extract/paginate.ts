@@ -233,6 +233,7 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
   let grown = start.grown ?? 0;
   let lastTotal: number | null = null;
   let pass = 1;
+  let distinctAtPassStart = -1;
   let shortRetries = 0;
   const ahead = new Map<number, Promise<ListPage>>();
   const fetchAt = (o: number) => {
@@ -318,10 +319,13 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
         offset = nextOffset;
         continue;
       }
-      // End of a pass: count the distinct records against meta.total.
+      // End of a pass: count the distinct records against meta.total. Another pass only while passes
+      // still find records (a pass that found none will not find them the next time either).
       const distinct = before + seen.size;
       const shortfall = lastTotal === null ? 0 : lastTotal - distinct;
-      if (shortfall > grown && pass < MAX_PASSES) {
+      const progress = distinct > distinctAtPassStart;
+      distinctAtPassStart = distinct;
+      if (shortfall > grown && pass < MAX_PASSES && progress) {
         pass++;
         shortRetries = 0;
         anchors = new Set();
@@ -396,6 +400,12 @@ export async function* timeKeysetPages(
     shortRetries = 0;
     const first = timeOf(records[0]);
     const last = timeOf(records[records.length - 1]);
+    if (from !== null && first !== null && first < from) {
+      // The API ignores unknown filters silently; paging on one it ignored would never end.
+      throw new IncompleteScanError(
+        `/${t.path}: the answer to ${t.timeParam}=${toIso(from)} starts at ${toIso(first)}: the filter was not honoured`,
+      );
+    }
     if (last === null) {
       throw new IncompleteScanError(
         `/${t.path}: a record without a readable "${t.timeField}" ends a full page; cannot page by time`,

@@ -72,6 +72,8 @@ describe('completeness of offset scans', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IncompleteScanError);
     expect(String((err as Error).message)).toMatch(/contactTags.*distinct records of the \d+ meta\.total/);
+    // The second pass found nothing new, so there is no third.
+    expect(String((err as Error).message)).toMatch(/in 2 passes/);
     // The state committed with the last page: the old cursor, no half-done scan to resume.
     expect(states.at(-1)).toEqual(prev);
   });
@@ -107,6 +109,24 @@ describe('completeness of offset scans', () => {
     const err = await scanOnce(empty as ApiClient, 'tags', { fullRefresh: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IncompleteScanError);
     expect(String((err as Error).message)).toMatch(/\/tags: 3 answers in a row had no "tags" array/);
+  });
+});
+
+describe('completeness of time-keyset scans', () => {
+  it('stops with a clear message when the API ignores the after= filter', async () => {
+    const deaf: PageFetcher = {
+      get: (path, params, counter) => {
+        const { after: _after, ...rest } = params;
+        return client.get(path, rest, counter);
+      },
+    };
+    const err = await scanOnce(deaf as ApiClient, 'activities', { fullRefresh: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(IncompleteScanError);
+    expect(String((err as Error).message)).toMatch(
+      /\/activities: the answer to after=.* the filter was not honoured/,
+    );
   });
 });
 
