@@ -20,6 +20,7 @@
 import type { QueryParams, RequestCounter } from '../api/client.ts';
 import { fetchList, IncompleteScanError, type ListPage, type PageFetcher, totalHint } from './fetcher.ts';
 import { IdSet } from './id-set.ts';
+import { recordKey } from './keys.ts';
 import { parseApiInstant, toIso } from './timestamps.ts';
 
 export { totalHint };
@@ -83,9 +84,7 @@ export function arrayOf(body: Record<string, unknown>, key: string): Record<stri
   return Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
 }
 
-function keyOf(record: Record<string, unknown>, pk: string): string {
-  return String(record[pk]);
-}
+const keyOf = recordKey;
 
 function freshOf(seen: IdSet, records: Record<string, unknown>[], pk: string): Record<string, unknown>[] {
   return records.filter((r) => seen.add(keyOf(r, pk)));
@@ -234,6 +233,7 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
   let grown = start.grown ?? 0;
   let lastTotal: number | null = null;
   let pass = 1;
+  let distinctAtPassStart = -1;
   let shortRetries = 0;
   const ahead = new Map<number, Promise<ListPage>>();
   const fetchAt = (o: number) => {
@@ -319,10 +319,13 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
         offset = nextOffset;
         continue;
       }
-      // End of a pass: count the distinct records against meta.total.
+      // End of a pass: count the distinct records against meta.total. Another pass only while passes
+      // still find records (a pass that found none will not find them the next time either).
       const distinct = before + seen.size;
       const shortfall = lastTotal === null ? 0 : lastTotal - distinct;
-      if (shortfall > grown && pass < MAX_PASSES) {
+      const progress = distinct > distinctAtPassStart;
+      distinctAtPassStart = distinct;
+      if (shortfall > grown && pass < MAX_PASSES && progress) {
         pass++;
         shortRetries = 0;
         anchors = new Set();
@@ -397,6 +400,12 @@ export async function* timeKeysetPages(
     shortRetries = 0;
     const first = timeOf(records[0]);
     const last = timeOf(records[records.length - 1]);
+    if (from !== null && first !== null && first < from) {
+      // The API ignores unknown filters silently; paging on one it ignored would never end.
+      throw new IncompleteScanError(
+        `/${t.path}: the answer to ${t.timeParam}=${toIso(from)} starts at ${toIso(first)}: the filter was not honoured`,
+      );
+    }
     if (last === null) {
       throw new IncompleteScanError(
         `/${t.path}: a record without a readable "${t.timeField}" ends a full page; cannot page by time`,

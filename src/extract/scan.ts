@@ -16,6 +16,7 @@ import {
   updateTime,
 } from './cursor.ts';
 import { IncompleteScanError, type PageFetcher } from './fetcher.ts';
+import { withKey } from './keys.ts';
 import {
   arrayOf,
   keysetPages,
@@ -134,7 +135,7 @@ export async function* runScan(plan: ScanPlan, opts: ScanOptions): AsyncGenerato
       for (const rec of candidates) {
         const t = updateTime(m.def, rec);
         m.cursor = observe(m.cursor, t);
-        if (shouldWrite(m.def, m.cursor, t)) records.push(rec);
+        if (shouldWrite(m.def, m.cursor, t)) records.push(withKey(rec, m.def.primaryKey));
       }
       const state = stateAfterPage(m.def, m.cursor, m.prev, {
         done: raw.done,

@@ -240,6 +240,7 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
           fullRefresh: opts.fullRefresh ?? false,
           counter,
           prefetch: tuning.prefetch,
+          startedAt: startedAt.getTime(),
         });
         let completed = false;
         for await (const page of scan) {

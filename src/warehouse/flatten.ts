@@ -4,7 +4,7 @@
 import type { SourceRecord } from '../core/contracts.ts';
 import type { Dialect } from './dialects.ts';
 import { columnName } from './naming.ts';
-import { type CellValue, parseTimestamp, type ValueType } from './types.ts';
+import { type CellValue, parseRudderTimestamp, type ValueType } from './types.ts';
 
 /** Objects at this key level (0-based) or deeper are not flattened further but kept as JSON text. */
 const MAX_FLATTEN_LEVEL = 3;
@@ -109,7 +109,7 @@ export class Flattener {
         value = JSON.stringify(v);
         type = 'json';
       } else if (typeof v === 'string') {
-        const ts = parseTimestamp(v);
+        const ts = parseRudderTimestamp(v);
         if (ts === null) {
           value = v;
           type = 'string';

@@ -34,9 +34,10 @@ function two(s: string, i: number): number {
 
 /**
  * The ISO-8601 UTC form of a string RudderStack reads as a timestamp, or null. Naive timestamps are UTC;
- * impossible dates (`2024-02-30`, `0000-00-00 00:00:00`) stay strings.
+ * impossible dates (`2024-02-30`, `0000-00-00 00:00:00`) and second 60 stay strings (RudderStack's rule for
+ * typing a column; the extractor's cursor reader, extract/timestamps.ts parseApiInstant, is lenient instead).
  */
-export function parseTimestamp(s: string): string | null {
+export function parseRudderTimestamp(s: string): string | null {
   const n = s.length;
   if (n < 10 || n > 48) return null;
   let p = 0;

@@ -94,6 +94,28 @@ describe('offset paging with overlap', () => {
     for (const id of remaining) expect(seen.has(id), id).toBe(true);
   });
 
+  it('steps back as far as it takes when more than three pages of passed records are deleted', async () => {
+    const seen = new Set<string>();
+    let pages = 0;
+    for await (const page of offsetPages(target('contactTags'))) {
+      for (const r of page.fresh) seen.add(String(r.id));
+      if (++pages === 12) {
+        // 350 records the scan has passed disappear: the rest slides back three and a half pages.
+        const passed = [...seen].slice(50, 400);
+        for (const id of passed) {
+          const res = await fetch(`${emulator.url}/api/3/contactTags/${id}`, {
+            method: 'DELETE',
+            headers: { 'Api-Token': emulator.apiKey },
+          });
+          expect(res.status).toBe(200);
+        }
+      }
+    }
+    const remaining = [...emulator.records('contactTags')].map((r) => String(r.id));
+    const missing = remaining.filter((id) => !seen.has(id));
+    expect(missing.length, `missing ${missing.length} of ${remaining.length}`).toBe(0);
+  });
+
   it('reads meta.total whatever its JSON type', () => {
     expect(totalHint({ meta: { total: '6' } })).toBe(6);
     expect(totalHint({ meta: { total: 3 } })).toBe(3);

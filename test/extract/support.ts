@@ -16,7 +16,14 @@ export interface ScanResult {
 export async function scanOnce(
   client: ApiClient,
   resource: string,
-  opts: { state?: JsonObject | null; fullRefresh?: boolean; lookbackHours?: number; startedAt?: number } = {},
+  opts: {
+    state?: JsonObject | null;
+    fullRefresh?: boolean;
+    lookbackHours?: number;
+    startedAt?: number;
+    /** Called with every page's state (also the pages before a failure). */
+    onState?: (state: JsonObject) => void;
+  } = {},
 ): Promise<ScanResult> {
   const def = findResource(resource);
   if (!def) throw new Error(`no resource ${resource}`);
@@ -30,13 +37,14 @@ export async function scanOnce(
     fullRefresh: opts.fullRefresh ?? false,
     counter,
     startedAt: opts.startedAt ?? Date.now(),
-  } as Parameters<typeof runScan>[1]);
+  });
   for await (const page of scan) {
     for (const p of page.pages) {
       let ids = out.written.get(p.resource);
       if (!ids) out.written.set(p.resource, (ids = new Set()));
       for (const r of p.records) ids.add(String(r[p.primaryKey]));
       out.state.set(p.resource, p.state);
+      opts.onState?.(p.state);
     }
     if (page.done) out.done = true;
   }

@@ -9,7 +9,7 @@ import {
 } from '../../src/warehouse/batch.ts';
 import { DIALECTS, type RudderType } from '../../src/warehouse/dialects.ts';
 import { Flattener } from '../../src/warehouse/flatten.ts';
-import { COERCE, parseTimestamp } from '../../src/warehouse/types.ts';
+import { COERCE, parseRudderTimestamp } from '../../src/warehouse/types.ts';
 
 const pg = DIALECTS.postgres;
 const flattener = () => new Flattener(pg, { reserved: RUDDER_COLUMN_SET });
@@ -44,13 +44,13 @@ describe('timestamps (§7.1)', () => {
     ['2020-02-11T10:26:55+05:30', '2020-02-11T04:56:55.000Z'],
     ['2024-01-02T03:04:05-05:00', '2024-01-02T08:04:05.000Z'],
   ])('%s is a datetime, %s', (input, iso) => {
-    expect(parseTimestamp(input)).toBe(iso);
+    expect(parseRudderTimestamp(input)).toBe(iso);
   });
 
   it.each(['05/25/2020', '20240101', '1700000000', '2024-13-01', '0000-00-00 00:00:00', '2024-02-30', 'abc'])(
     '%s stays a string',
     (input) => {
-      expect(parseTimestamp(input)).toBeNull();
+      expect(parseRudderTimestamp(input)).toBeNull();
     },
   );
 });
