@@ -147,4 +147,88 @@ describe.runIf(server)('ClickHouse destination', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'adopts a database RudderStack created: its columns keep their types, new ones are added Nullable',
+    async () => {
+      // RudderStack's ClickHouse DDL (rudder-server warehouse/integrations/clickhouse): the database named
+      // after the source, Nullable columns outside the sort key, LowCardinality event, ReplacingMergeTree
+      // ORDER BY ("received_at","id") PARTITION BY toDate(received_at); discards sorted by received_at.
+      const adopter = { ...source, name: 'Rudder Source', resources: ['contacts', 'tags'] };
+      const db = 'rudder_source';
+      await ch.exec(`CREATE DATABASE IF NOT EXISTS "${db}"`);
+      await ch.exec(
+        `CREATE TABLE IF NOT EXISTS "${db}"."ac_rudder_contacts" ("id" String, "received_at" DateTime, ` +
+          `"event" LowCardinality(String), "email" Nullable(String), "first_name" Nullable(String), ` +
+          `"cdate" Nullable(String), "deleted" Nullable(Int64), "context_sources_job_run_id" Nullable(String), ` +
+          `"uuid_ts" Nullable(DateTime)) ENGINE = ReplacingMergeTree() ORDER BY ("received_at","id") ` +
+          'PARTITION BY toDate(received_at)',
+        { allow_experimental_low_cardinality_type: 1 },
+      );
+      await ch.exec(
+        `CREATE TABLE IF NOT EXISTS "${db}"."rudder_discards" ("table_name" Nullable(String), ` +
+          `"row_id" Nullable(String), "column_name" Nullable(String), "column_value" Nullable(String), ` +
+          `"reason" Nullable(String), "received_at" DateTime, "uuid_ts" Nullable(DateTime)) ` +
+          'ENGINE = ReplacingMergeTree() ORDER BY ("received_at") PARTITION BY toDate(received_at)',
+      );
+      const first = [...emulator.records('contacts')][0]!;
+      await ch.exec(
+        `INSERT INTO "${db}"."ac_rudder_contacts" (id, received_at, event, email, first_name, ` +
+          `context_sources_job_run_id) VALUES ('${String(first.id)}', '2023-01-01 00:00:00', ` +
+          `'ac_rudder_contacts', 'old@example.com', 'Old', 'rudderstack-run'), ` +
+          `('999999', '2023-01-01 00:00:00', 'ac_rudder_contacts', 'gone@example.com', 'Gone', 'rudderstack-run')`,
+      );
+      const typesOf = async () =>
+        Object.fromEntries(
+          (
+            await ch.query(
+              `SELECT name, type FROM system.columns WHERE database = '${db}' AND table = 'ac_rudder_contacts'`,
+            )
+          ).map((r) => [String(r.name), String(r.type)]),
+        );
+      const before = await typesOf();
+
+      // No `database:` in the config: the source's name the RudderStack way finds it.
+      const destination: DestinationConfig = { type: 'clickhouse', name: 'warehouse', url: ch.url };
+      const result = await runSync({ source: adopter, destination, logger: silentLogger() });
+      expect(result.status, JSON.stringify(result.resources)).toBe('success');
+
+      const after = await typesOf();
+      for (const [name, type] of Object.entries(before)) expect(after[name], name).toBe(type);
+      expect(after.udate).toBe('Nullable(DateTime)');
+      expect(after.context_source_type).toBe('Nullable(String)');
+      expect(Object.keys(after).length).toBeGreaterThan(Object.keys(before).length);
+      const tags = await ch.query(
+        `SELECT name, type FROM system.columns WHERE database = '${db}' AND table = 'ac_rudder_tags'`,
+      );
+      const tagTypes = Object.fromEntries(tags.map((r) => [String(r.name), String(r.type)]));
+      expect(tagTypes).toMatchObject({
+        id: 'String',
+        received_at: 'DateTime',
+        event: 'LowCardinality(String)',
+      });
+      const engine = await ch.query(
+        `SELECT engine_full FROM system.tables WHERE database = '${db}' AND name = 'ac_rudder_tags'`,
+      );
+      expect(String(engine[0]!.engine_full)).toMatch(
+        /^ReplacingMergeTree\(\) PARTITION BY toDate\(received_at\) ORDER BY \(received_at, id\)/,
+      );
+
+      // The newest row per id: acsync's rows over RudderStack's, RudderStack's own rows kept.
+      const rows = new Map((await latest(db, 'contacts')).map((r) => [String(r.id), r]));
+      expect(rows.size).toBe(emulatorIds('contacts').size + 1);
+      expect(rows.get(String(first.id))?.email).toBe(first.email);
+      // A datetime value in a String column: its ISO-8601 UTC form, as on every destination.
+      expect(rows.get(String(first.id))?.cdate).toBe(new Date(String(first.cdate)).toISOString());
+      expect(rows.get('999999')?.email).toBe('gone@example.com');
+      // `deleted` stays Int64: the API's "0" strings cannot load there and are recorded as discards.
+      const discards = await ch.query(
+        latestRows(`"${db}"."rudder_discards"`, ['table_name', 'row_id', 'column_name']),
+      );
+      const deletedDiscards = discards.filter((d) => d.column_name === 'deleted');
+      expect(deletedDiscards.length).toBe(emulatorIds('contacts').size);
+      expect(deletedDiscards[0]!.reason).toMatch(/incompatible schema conversion from int to string/);
+    },
+    TIMEOUT,
+  );
 });

@@ -99,7 +99,13 @@ export function createDataTable(
   );
 }
 
-/** The newest row per id the documented way: FINAL collapses one second's duplicates, LIMIT BY the rest. */
+/**
+ * The documented read of the newest row per key. Resource tables: FINAL collapses rows of one id written
+ * in the same second (the last inserted wins), then LIMIT BY keeps the newest received_at. rudder_discards
+ * is read without FINAL: RudderStack's own is sorted by received_at alone, where FINAL would collapse
+ * different cells.
+ */
 export function latestRows(target: string, key: readonly string[] = ['id']): string {
-  return `SELECT * FROM ${target} FINAL ORDER BY received_at DESC LIMIT 1 BY ${key.map(quote).join(', ')}`;
+  const final = key.length === 1 && key[0] === 'id' ? ' FINAL' : '';
+  return `SELECT * FROM ${target}${final} ORDER BY received_at DESC LIMIT 1 BY ${key.map(quote).join(', ')}`;
 }
