@@ -48,8 +48,9 @@ const INSERT_SETTINGS = { date_time_input_format: 'best_effort' } as const;
 /** Rows per chunk of the JSONEachRow request body. */
 const CHUNK_ROWS = 1000;
 
-/** Errors that mean the server is not there rather than a bad statement. */
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT|socket hang up|Timeout error/i;
+/** Errors that mean the server is not there, or not ours to use, rather than a bad statement. */
+const UNREACHABLE =
+  /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT|socket hang up|Timeout error|Code: (192|193|194|195|516)\b|Authentication failed|Wrong password|Unknown user/i;
 
 function describeUrl(url: string): string {
   try {
@@ -79,7 +80,13 @@ export async function openStorage(dest: ClickHouseDestination, namespace: string
       { cause: ping.error },
     );
   }
-  return new ClickHouseStorage(new ClickHouseDriver(client, where), namespace);
+  const driver = new ClickHouseDriver(client, where);
+  // /ping needs no login: a first statement checks the user and password.
+  await driver.query('SELECT 1 AS ok').catch(async (err) => {
+    await client.close().catch(() => undefined);
+    throw err;
+  });
+  return new ClickHouseStorage(driver, namespace);
 }
 
 /** Runs statements on one server, serialised, with errors made readable and secret-free. */
@@ -96,7 +103,9 @@ export class ClickHouseDriver {
   private wrap(err: unknown): Error {
     const message = redact(err instanceof Error ? err.message : String(err));
     if (UNREACHABLE.test(message))
-      return new DestinationUnreachableError(`lost ClickHouse at ${this.where}: ${message}`, { cause: err });
+      return new DestinationUnreachableError(`cannot use ClickHouse at ${this.where}: ${message}`, {
+        cause: err,
+      });
     return new Error(`ClickHouse: ${message.replace(/, e\.what\(\) = DB::Exception\s*$/, '')}`, {
       cause: err,
     });
