@@ -29,7 +29,8 @@ function write(destination: string, extra = ''): string {
 describe('clickhouse destination config', () => {
   it('reads url, database, user and a password from the environment, registered as a secret', () => {
     const file = write(
-      '    type: clickhouse\n    url: http://127.0.0.1:8123\n    database: analytics\n    user: rudder\n    password: ${CH_PASSWORD}',
+      '    type: clickhouse\n    url: http://127.0.0.1:8123\n    database: analytics\n    user: rudder\n    password: $' +
+        '{CH_PASSWORD}',
     );
     const config = loadConfig(file, { env: { CH_PASSWORD: 'ch-secret-pass-42' } });
     const dest = config.destinations.warehouse!;
