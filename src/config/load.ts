@@ -202,6 +202,8 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
     : []) {
     const url = d && typeof d === 'object' ? (d as { url?: unknown }).url : undefined;
     if (typeof url === 'string' && !unresolved(url)) registerUrlPassword(url);
+    const password = d && typeof d === 'object' ? (d as { password?: unknown }).password : undefined;
+    if (typeof password === 'string' && !unresolved(password)) registerSecret(password);
   }
   const fleetRaw = value.fleet as { url?: unknown } | undefined;
   if (
@@ -306,8 +308,11 @@ export function toDestinationConfig(
   const out: DestinationConfig =
     d.type === 'duckdb'
       ? { type: 'duckdb', name, path: isAbsolute(d.path) ? d.path : resolve(base, d.path), schema: d.schema }
-      : { type: 'postgres', name, url: d.url, schema: d.schema };
-  if (out.schema === undefined) delete out.schema;
+      : d.type === 'clickhouse'
+        ? { type: 'clickhouse', name, url: d.url, schema: d.database, user: d.user, password: d.password }
+        : { type: 'postgres', name, url: d.url, schema: d.schema };
+  for (const key of ['schema', 'user', 'password'] as const)
+    if ((out as Record<string, unknown>)[key] === undefined) delete (out as Record<string, unknown>)[key];
   return out;
 }
 

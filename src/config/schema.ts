@@ -130,9 +130,21 @@ const postgresDestination = z.strictObject({
   schema: schemaName.optional(),
 });
 
-export const destinationSchema = z.discriminatedUnion('type', [duckdbDestination, postgresDestination], {
-  error: 'expected type: duckdb or postgres',
+const clickhouseDestination = z.strictObject({
+  type: z.literal('clickhouse'),
+  /** The HTTP interface. */
+  url: z.string().regex(/^https?:\/\//, { error: 'expected the HTTP interface, e.g. http://127.0.0.1:8123' }),
+  /** The database the source's tables live in (RudderStack: one per source, named after it). */
+  database: schemaName.optional(),
+  user: nonEmpty.optional(),
+  password: z.string().optional(),
 });
+
+export const destinationSchema = z.discriminatedUnion(
+  'type',
+  [duckdbDestination, postgresDestination, clickhouseDestination],
+  { error: 'expected type: duckdb, postgres or clickhouse' },
+);
 
 /** A number within bounds, with a message that says them. */
 function bounded(what: string, min: number, max: number, integer = false) {

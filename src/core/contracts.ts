@@ -23,7 +23,9 @@ export type BasicInterval = (typeof BASIC_INTERVALS)[number];
 
 export type DestinationConfig =
   | { type: 'duckdb'; name: string; path: string; schema?: string }
-  | { type: 'postgres'; name: string; url: string; schema?: string };
+  | { type: 'postgres'; name: string; url: string; schema?: string }
+  /** `schema` is the ClickHouse database (YAML `database`); user and password are registered secrets. */
+  | { type: 'clickhouse'; name: string; url: string; schema?: string; user?: string; password?: string };
 
 /** The `fleet:` section: the PostgreSQL database whose job queue coordinates `acsync worker` processes. */
 export interface FleetConfig {

@@ -3,9 +3,17 @@
 // a second apply can tell what changed.
 import { createHash } from 'node:crypto';
 import type { LoadedConfig } from '../config/load.ts';
-import type { FleetConfig, Schedule, SourceConfig } from '../core/contracts.ts';
+import type { DestinationConfig, FleetConfig, Schedule, SourceConfig } from '../core/contracts.ts';
 import { ConfigError } from '../core/errors.ts';
 import { INTERVAL_MINUTES, nextRun } from '../schedule/next-run.ts';
+
+/** Destinations fleet mode refuses, and why. */
+const FLEET_REFUSES: Partial<Record<DestinationConfig['type'], string>> = {
+  duckdb:
+    'DuckDB: a DuckDB file takes one writing process on one machine, and fleet workers run on several machines at once',
+  clickhouse:
+    "ClickHouse: fencing checks the lease inside each batch's commit, and ClickHouse has no transactions",
+};
 
 /** The config's fleet section and sources, or a ConfigError (exit 2) saying what fleet mode needs. */
 export function requireFleet(config: LoadedConfig): FleetConfig {
@@ -16,12 +24,12 @@ export function requireFleet(config: LoadedConfig): FleetConfig {
     );
   const problems: string[] = [];
   for (const [name, dest] of Object.entries(config.destinations)) {
-    if (dest.type !== 'duckdb') continue;
+    const why = FLEET_REFUSES[dest.type];
+    if (!why) continue;
     const users = config.sources.filter((s) => s.destination === name).map((s) => `"${s.name}"`);
     if (users.length === 0) continue;
     problems.push(
-      `${config.where(['destinations', name, 'type'])}: fleet mode cannot write to DuckDB: a DuckDB file takes ` +
-        'one writing process on one machine, and fleet workers run on several machines at once; ' +
+      `${config.where(['destinations', name, 'type'])}: fleet mode cannot write to ${why}; ` +
         `use a PostgreSQL destination (type: postgres) for ${users.join(', ')}`,
     );
   }

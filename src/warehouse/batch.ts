@@ -188,6 +188,8 @@ export function fitRowsStream(
   tableName: string,
   /** The destination's row size limit (dialect rowLimit); cells past it go to rudder_discards. */
   rowLimit: RowSizeLimit | null = null,
+  /** The destination's veto on single values (dialect refuseCell); refused cells go to rudder_discards. */
+  refuseCell?: (type: RudderType, value: CellValue) => string | null,
 ): FittedStream {
   const columns: LoadColumn[] = [];
   const template: Array<CellValue | null> = [];
@@ -273,6 +275,11 @@ export function fitRowsStream(
             continue;
           }
           fitted = coerce(value);
+        }
+        const refused = refuseCell?.(ct, fitted);
+        if (refused) {
+          discards.push({ tableName, rowId, columnName: name, columnValue: String(value), reason: refused });
+          continue;
         }
         if (budget !== Number.POSITIVE_INFINITY) {
           used += cellBytes!(ct, fitted);

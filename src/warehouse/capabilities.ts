@@ -46,6 +46,11 @@ export interface DestinationDialect extends Dialect {
   /** See RowSizeLimit; null = rows are only bounded by the column limit. */
   rowLimit: RowSizeLimit | null;
   /**
+   * Why the destination cannot hold a value already fitted to a column of `type` (ClickHouse: datetimes
+   * outside its DateTime range), or null; such a cell goes to rudder_discards. Absent = every value fits.
+   */
+  refuseCell?(type: RudderType, value: CellValue): string | null;
+  /**
    * How "one row per id" is kept. `delete-insert`: a batch replaces the rows of its ids at once (through
    * a stage when some may exist). `append`: rows are only ever added, and the destination (ClickHouse's
    * ReplacingMergeTree) or the documented read (a lake's latest row per id) resolves the newest.

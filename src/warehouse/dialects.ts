@@ -4,6 +4,7 @@
 // below describe RudderStack's naming and typing for warehouses without a driver yet, so those rules
 // stay in one place (a future driver completes its row into a DestinationDialect).
 import { type Dialect, SQL_TYPES_BACK } from './capabilities.ts';
+import { clickhouse } from './dialects/clickhouse.ts';
 import { duckdb } from './dialects/duckdb.ts';
 import { postgres } from './dialects/postgres.ts';
 
@@ -76,30 +77,6 @@ const redshift: Dialect = {
     json: 'super',
   },
   typeFromWarehouse: SQL_TYPES_BACK,
-};
-
-const clickhouse: Dialect = {
-  id: 'clickhouse',
-  destinationType: 'CLICKHOUSE',
-  reservedKey: 'CLICKHOUSE',
-  identifierCase: 'lower',
-  transformMaxLength: null,
-  maxIdentifierLength: 127,
-  maxColumns: 1000,
-  types: {
-    int: 'Int64',
-    float: 'Float64',
-    string: 'String',
-    datetime: 'DateTime',
-    boolean: 'UInt8',
-    json: 'String',
-  },
-  typeFromWarehouse: [
-    [/Int\d+/, 'int'],
-    [/Float\d+/, 'float'],
-    [/DateTime/, 'datetime'],
-    [/./, 'string'],
-  ],
 };
 
 const mssql: Dialect = {

@@ -22,6 +22,7 @@ export interface DestinationModule<T extends DestinationConfig['type']> {
 const DESTINATIONS: { [T in DestinationConfig['type']]: () => Promise<DestinationModule<T>> } = {
   duckdb: () => import('./destinations/duckdb.ts'),
   postgres: () => import('./destinations/postgres.ts'),
+  clickhouse: () => import('./destinations/clickhouse.ts'),
 };
 
 async function openStorage(dest: DestinationConfig, namespace: string): Promise<Storage> {

@@ -122,6 +122,7 @@ export class Target implements WarehouseTarget {
           rudder,
           table,
           this.storage.dialect.rowLimit,
+          this.storage.dialect.refuseCell,
         );
         rowsWritten = await this.merger.write(table, rows, {
           key: ID_KEY,

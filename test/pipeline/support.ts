@@ -1,5 +1,6 @@
 // Helpers for the pipeline tests: a source config pointing at an emulator, and reading back what a sync
 // wrote (ids per table) from a real DuckDB file or PostgreSQL schema.
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import type { DestinationConfig, SourceConfig } from '../../src/core/contracts.ts';
@@ -42,6 +43,17 @@ export type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 
 /** Opens the destination once for several queries (a DuckDB file is opened and closed around them). */
 export async function withQuery<T>(dest: DestinationConfig, fn: (q: Query) => Promise<T>): Promise<T> {
+  if (dest.type === 'clickhouse') {
+    const client = createClient({ url: dest.url, log: { level: ClickHouseLogLevel.OFF } });
+    try {
+      return await fn(async (sql) => {
+        const r = await client.query({ query: sql, format: 'JSONEachRow' });
+        return (await r.json()) as Record<string, unknown>[];
+      });
+    } finally {
+      await client.close();
+    }
+  }
   if (dest.type === 'postgres') {
     const client = new pg.Client({ connectionString: dest.url });
     await client.connect();

@@ -5,10 +5,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { sequence } from '../../src/emulator/hash.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
+import { latestRows } from '../../src/warehouse/dialects/clickhouse.ts';
+import { DISCARD_KEY } from '../../src/warehouse/discards.ts';
 import { BIN, POSTGRES_URL, PROJECT_ROOT } from '../support/env.ts';
 
 export const FULL = process.env.ACSYNC_STRESS === 'full';
@@ -57,9 +60,17 @@ export const RUN_COLUMNS = new Set([
 
 export type Dest =
   | { type: 'duckdb'; path: string; schema?: string }
-  | { type: 'postgres'; url: string; schema: string };
+  | { type: 'postgres'; url: string; schema: string }
+  | { type: 'clickhouse'; url: string; schema: string; password?: string };
 
 export function destYaml(d: Dest): string[] {
+  if (d.type === 'clickhouse')
+    return [
+      '    type: clickhouse',
+      `    url: ${JSON.stringify(d.url)}`,
+      `    database: ${d.schema}`,
+      ...(d.password ? [`    password: ${JSON.stringify(d.password)}`] : []),
+    ];
   return d.type === 'duckdb'
     ? [
         '    type: duckdb',
@@ -193,6 +204,17 @@ export type Rows = Record<string, unknown>[];
 export type Query = (sql: string) => Promise<Rows>;
 
 export async function withQuery<T>(d: Dest, fn: (q: Query) => Promise<T>): Promise<T> {
+  if (d.type === 'clickhouse') {
+    const client = createClient({ url: d.url, log: { level: ClickHouseLogLevel.OFF } });
+    try {
+      return await fn(async (sql) => {
+        const r = await client.query({ query: sql, format: 'JSONEachRow' });
+        return (await r.json()) as Rows;
+      });
+    } finally {
+      await client.close();
+    }
+  }
   if (d.type === 'postgres') {
     const client = new pg.Client({ connectionString: d.url });
     await client.connect();
@@ -218,8 +240,11 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 /** Tables in the destination's schema with their columns, in name order. */
 export async function tablesOf(q: Query, d: Dest): Promise<Map<string, string[]>> {
   const rows = await q(
-    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ${lit(schemaOf(d))} ` +
-      'ORDER BY table_name, column_name',
+    d.type === 'clickhouse'
+      ? `SELECT table AS table_name, name AS column_name FROM system.columns WHERE database = ${lit(schemaOf(d))} ` +
+          'ORDER BY table_name, column_name'
+      : `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ${lit(schemaOf(d))} ` +
+          'ORDER BY table_name, column_name',
   );
   const out = new Map<string, string[]>();
   for (const r of rows) {
@@ -252,14 +277,18 @@ export async function fingerprint(d: Dest): Promise<Record<string, TableFingerpr
     for (const [table, all] of await tablesOf(q, d)) {
       if (table.startsWith('_acsync_')) continue;
       const columns = all.filter((c) => !RUN_COLUMNS.has(c));
-      const from = `${ident(schemaOf(d))}.${ident(table)}`;
       const hasId = columns.includes('id');
+      // ClickHouse is read the documented way: the newest row per id (per cell for discards).
+      const from =
+        d.type === 'clickhouse'
+          ? `(${latestRows(`${ident(schemaOf(d))}.${ident(table)}`, hasId ? ['id'] : DISCARD_KEY)})`
+          : `${ident(schemaOf(d))}.${ident(table)}`;
       const counts = await q(
         `SELECT COUNT(*) AS n, ${hasId ? 'COUNT(DISTINCT id)' : 'COUNT(*)'} AS ids FROM ${from}`,
       );
-      const order = hasId
-        ? 'CAST(id AS VARCHAR)'
-        : columns.map((c) => `CAST(${ident(c)} AS VARCHAR)`).join(', ');
+      const asText = (c: string) =>
+        d.type === 'clickhouse' ? `toString(${ident(c)})` : `CAST(${ident(c)} AS VARCHAR)`;
+      const order = hasId ? asText('id') : columns.map(asText).join(', ');
       const rows = await q(`SELECT ${columns.map(ident).join(', ')} FROM ${from} ORDER BY ${order}`);
       const hash = createHash('sha256');
       for (const r of rows) hash.update(`${canonical(columns.map((c) => r[c]))}\n`);
@@ -274,11 +303,18 @@ export async function fingerprint(d: Dest): Promise<Record<string, TableFingerpr
   });
 }
 
+/** A bookkeeping table as SQL: on ClickHouse, its newest live version per key (see destinations/clickhouse.ts). */
+function bookkeeping(d: Dest, table: string, key: string[]): string {
+  const target = `${ident(schemaOf(d))}.${ident(table)}`;
+  if (d.type !== 'clickhouse') return target;
+  return `(SELECT * FROM ${target} ORDER BY _version DESC LIMIT 1 BY ${key.map(ident).join(', ')}) WHERE _deleted = 0`;
+}
+
 /** Every resource's stored state (resource → parsed JSON). */
 export async function states(d: Dest): Promise<Record<string, unknown>> {
   return withQuery(d, async (q) => {
     const rows = await q(
-      `SELECT resource, state FROM ${ident(schemaOf(d))}."_acsync_state" ORDER BY resource`,
+      `SELECT resource, state FROM ${bookkeeping(d, '_acsync_state', ['table_prefix', 'resource'])} ORDER BY resource`,
     );
     return Object.fromEntries(rows.map((r) => [String(r.resource), JSON.parse(String(r.state))]));
   });
@@ -295,7 +331,7 @@ export interface HistoryRun {
 export async function historyRuns(d: Dest): Promise<HistoryRun[]> {
   return withQuery(d, async (q) => {
     const rows = await q(
-      `SELECT run_id, status, error, CAST(started_at AS VARCHAR) AS started FROM ${ident(schemaOf(d))}."_acsync_runs" ORDER BY started_at, run_id`,
+      `SELECT run_id, status, error, ${d.type === 'clickhouse' ? 'started_at' : 'CAST(started_at AS VARCHAR)'} AS started FROM ${bookkeeping(d, '_acsync_runs', ['run_id', 'resource'])} ORDER BY started_at, run_id`,
     );
     const runs = new Map<string, HistoryRun>();
     for (const r of rows) {
@@ -316,7 +352,9 @@ export async function allText(d: Dest): Promise<Map<string, string>> {
     for (const [table, columns] of await tablesOf(q, d)) {
       const from = `${ident(schemaOf(d))}.${ident(table)}`;
       const rows = await q(
-        `SELECT ${columns.map((c) => `CAST(${ident(c)} AS VARCHAR) AS ${ident(c)}`).join(', ')} FROM ${from}`,
+        d.type === 'clickhouse'
+          ? `SELECT * FROM ${from}`
+          : `SELECT ${columns.map((c) => `CAST(${ident(c)} AS VARCHAR) AS ${ident(c)}`).join(', ')} FROM ${from}`,
       );
       out.set(
         table,
@@ -334,4 +372,9 @@ export function duckdbDest(dir: string, name: string): Dest {
 
 export function postgresDest(schema: string, url = POSTGRES_URL): Dest {
   return { type: 'postgres', url, schema };
+}
+
+/** A ClickHouse database on a test's own server. */
+export function clickhouseDest(url: string, schema: string): Dest {
+  return { type: 'clickhouse', url, schema };
 }

@@ -43,7 +43,7 @@ Examples:
         }
         const dest = config.destinations[source.destination]!;
         const where =
-          dest.type === 'duckdb' ? `duckdb ${dest.path}` : `postgres ${describeDestination(dest.url)}`;
+          dest.type === 'duckdb' ? `duckdb ${dest.path}` : `${dest.type} ${describeDestination(dest.url)}`;
         try {
           await withWarehouse(config, source, async (t) => {
             out(`  warehouse  ok    ${where}, schema ${t.schema}, e.g. table ${t.tableFor('contacts')}`);

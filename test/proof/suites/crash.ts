@@ -4,8 +4,10 @@
 // history where every interrupted run is marked failed by the next start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../../src/emulator/index.ts';
+import { startClickHouse } from '../../support/clickhouse.ts';
 import { dropSchema, postgresAvailable, tempDir, uniqueSchema } from '../../support/env.ts';
 import {
+  clickhouseDest,
   type Dest,
   duckdbDest,
   fingerprint,
@@ -26,8 +28,11 @@ const STOPPED = 'the run ended without finishing (process stopped)';
 
 const finishedOk = (statuses: string[]) => statuses.every((s) => s === 'success' || s === 'skipped');
 
-export async function crashSuite(kind: 'duckdb' | 'postgres'): Promise<void> {
-  const enabled = kind === 'duckdb' || (await postgresAvailable(`crash suite on ${kind}`));
+export async function crashSuite(kind: 'duckdb' | 'postgres' | 'clickhouse'): Promise<void> {
+  const clickhouse = kind === 'clickhouse' ? await startClickHouse(`crash suite on ${kind}`) : null;
+  const enabled =
+    kind === 'duckdb' ||
+    (kind === 'clickhouse' ? clickhouse !== null : await postgresAvailable(`crash suite on ${kind}`));
   describe.runIf(enabled)(
     `crash suite (${kind}, ${SIZES.crashContacts} contacts, ${SIZES.kills} kills)`,
     () => {
@@ -36,6 +41,7 @@ export async function crashSuite(kind: 'duckdb' | 'postgres'): Promise<void> {
       const schemas: string[] = [];
       const dest = (name: string): Dest => {
         if (kind === 'duckdb') return duckdbDest(tmp.path, name);
+        if (clickhouse) return clickhouseDest(clickhouse.url, `crash_${name}`);
         const s = uniqueSchema(`crash_${name}`);
         schemas.push(s);
         return postgresDest(s);
@@ -48,6 +54,7 @@ export async function crashSuite(kind: 'duckdb' | 'postgres'): Promise<void> {
       });
       afterAll(async () => {
         await em?.close();
+        await clickhouse?.stop();
         for (const s of schemas) await dropSchema(s);
         tmp.cleanup();
       });

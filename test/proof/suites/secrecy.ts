@@ -5,11 +5,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../../src/emulator/index.ts';
+import { startClickHouse } from '../../support/clickhouse.ts';
 import { dropSchema, POSTGRES_URL, postgresAvailable, tempDir, uniqueSchema } from '../../support/env.ts';
 import {
   acsync,
   allText,
   CLIENT_TIMEOUT_MS,
+  clickhouseDest,
   type Dest,
   destYaml,
   duckdbDest,
@@ -52,6 +54,7 @@ async function runUntil(args: string[], ready: RegExp, env: Record<string, strin
 
 export async function secrecySuite(): Promise<void> {
   const havePostgres = await postgresAvailable('secrecy suite on PostgreSQL');
+  const clickhouse = await startClickHouse('secrecy suite on ClickHouse');
   describe('secrecy: the API key never leaves the process', () => {
     let em: RunningEmulator;
     let wrongKeyEm: RunningEmulator;
@@ -76,6 +79,7 @@ export async function secrecySuite(): Promise<void> {
       });
       dests.push(duckdbDest(tmp.path, 'secrecy'));
       if (havePostgres) dests.push(postgresDest(schema));
+      if (clickhouse) dests.push(clickhouseDest(clickhouse.url, 'secrecy'));
       for (const [i, d] of dests.entries()) {
         // The key through ${VAR} for one destination, written literally for the other.
         const file = writeConfig(join(tmp.path, `secrecy-${i}.yaml`), d, {
@@ -90,6 +94,7 @@ export async function secrecySuite(): Promise<void> {
     afterAll(async () => {
       await em?.close();
       await wrongKeyEm?.close();
+      await clickhouse?.stop();
       if (havePostgres) await dropSchema(schema);
       tmp.cleanup();
     });
@@ -245,6 +250,33 @@ export async function secrecySuite(): Promise<void> {
         );
         await failing('unreachable destination', ['sync', '--config', unreachable, '--json'], 4);
         await failing('check of an unreachable destination', ['check', '--config', unreachable], 4);
+        if (clickhouse) {
+          // ClickHouse: the key as the password, refused by the server, and then with nobody listening.
+          const replaceDest = (name: string, url: string) => {
+            const file = join(tmp.path, `${name}.yaml`);
+            const yaml = [
+              'destinations:',
+              '  warehouse:',
+              ...destYaml({ type: 'clickhouse', url, schema: 'x', password: KEY }),
+              'sources:',
+            ];
+            writeFileSync(
+              file,
+              readFileSync(wrong, 'utf8').replace(/destinations:[\s\S]*?sources:/, yaml.join('\n')),
+            );
+            return file;
+          };
+          await failing(
+            'ClickHouse refusing the password',
+            ['sync', '--config', replaceDest('ch-refused', clickhouse.url), '--json'],
+            4,
+          );
+          await failing(
+            'unreachable ClickHouse',
+            ['check', '--config', replaceDest('ch-unreachable', 'http://127.0.0.1:1')],
+            4,
+          );
+        }
         await failing('unknown source', ['sync', '--config', config, '--source', KEY], 2);
         await failing('unknown resource flag', ['sync', '--config', config, '--resources', KEY], 2);
       },
