@@ -34,7 +34,7 @@ const MAX_OVERLAP = 32;
 /** A short page that contradicts its own meta.total is asked again this many times. */
 const SHORT_PAGE_RETRIES = 3;
 /** Requests spent re-reading one tie group larger than a page before the scan gives up on it. */
-const MAX_GROUP_REQUESTS = 60;
+const MAX_GROUP_REQUESTS = 200;
 
 export interface PagePosition {
   /** keyset-id (older states): the last id read. */
@@ -428,25 +428,64 @@ export async function* timeKeysetPages(
         `/${t.path}: no meta.total to measure the ${records.length}+ records at ${toIso(T)}`,
       );
     }
-    const size = atT - afterT;
-    const group = new Set<string>();
-    for (const r of records) if (timeOf(r) === T) group.add(keyOf(r, t.primaryKey));
-    let offset = PAGE_SIZE;
+    // Deleted members would count among the ids seen and hide one not seen yet, so the group is counted
+    // ATOMICALLY, from one answer (`measure`), when the count starts (an epoch) and when enough ids were
+    // seen. Nothing can join a past second, so the same count at both ends means nobody left during the
+    // epoch: every id seen is a member, and as many as the group holds were seen. A smaller count starts a
+    // new epoch.
+    const measure = async (estimate: number) => {
+      let guess = estimate;
+      for (let tries = 0; tries < 8; tries++) {
+        const o = Math.max(0, guess - PAGE_SIZE / 2);
+        const probe = await get(T, { offset: o });
+        requests++;
+        const at = probe.records.filter((r) => timeOf(r) === T);
+        if (at.length === 0 && o > 0) guess = o - PAGE_SIZE / 2;
+        else if (at.length === probe.records.length && probe.records.length === PAGE_SIZE)
+          guess = o + PAGE_SIZE * 1.5;
+        else return { count: o + at.length, probe, at };
+      }
+      return null;
+    };
     let requests = 0;
-    while (group.size < size && requests < MAX_GROUP_REQUESTS) {
-      const more = await get(T, { offset });
+    let group = new Set<string>();
+    const epoch = await measure(atT - afterT);
+    let size = epoch?.count ?? 0;
+    if (epoch) {
+      for (const r of epoch.at) group.add(keyOf(r, t.primaryKey));
+      yield emit(epoch.probe, false, T);
+    }
+    let offset = 0;
+    // A member deleted after the count could never be seen: count again every few answers too.
+    const recountEvery = 3 * Math.ceil(size / PAGE_SIZE) + 3;
+    let sinceCount = 0;
+    while (epoch && requests < MAX_GROUP_REQUESTS) {
+      if (group.size >= size || sinceCount >= recountEvery) {
+        sinceCount = 0;
+        const end = await measure(size);
+        if (!end) break;
+        yield emit(end.probe, false, T);
+        if (end.count === size && group.size >= size) break;
+        if (end.count !== size) {
+          size = end.count;
+          group = new Set(end.at.map((r) => keyOf(r, t.primaryKey)));
+        }
+        continue;
+      }
+      // Windows kept inside the group (each answer then shows 100 members), at changing offsets (a
+      // server whose tie order depends on LIMIT/OFFSET still shows different members).
+      const more = await get(T, { offset: Math.min(offset, Math.max(0, size - PAGE_SIZE)) });
       requests++;
+      sinceCount++;
       for (const r of more.records) if (timeOf(r) === T) group.add(keyOf(r, t.primaryKey));
       yield emit(more, false, T);
       offset = offset + PAGE_SIZE >= size ? 0 : offset + PAGE_SIZE;
     }
-    if (group.size < size) {
-      yield emit(
-        { ...page, records: [] },
-        true,
-        null,
-        `read ${group.size} of the ${size} records sharing ${t.timeField} ${toIso(T)} in ${requests} requests`,
-      );
+    if (!epoch || group.size < size) {
+      const why = epoch
+        ? `read ${group.size} of the ${size} records sharing ${t.timeField} ${toIso(T)} in ${requests} requests`
+        : `could not count the records sharing ${t.timeField} ${toIso(T)} (meta.total said about ${atT - afterT})`;
+      yield emit({ ...page, records: [] }, true, null, why);
       return;
     }
     from = T + 1000;

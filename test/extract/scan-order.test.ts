@@ -33,6 +33,24 @@ describe('offset scans over an unstable order', () => {
     expect(res.requests).toBeLessThanOrEqual(2.5 * Math.ceil(all.size / 100) + 12);
   });
 
+  it('reads every activity that lived through a scan while activities are added and deleted', async () => {
+    const before = idsOf('activities');
+    emulator.setChurn(3, ['activities']);
+    let res: Awaited<ReturnType<typeof scanOnce>>;
+    try {
+      res = await scanOnce(client, 'activities', { fullRefresh: true });
+    } finally {
+      emulator.setChurn(0);
+    }
+    const after = idsOf('activities');
+    const seen = res.written.get('activities') ?? new Set();
+    const lived = [...before].filter((id) => after.has(id));
+    const missing = lived.filter((id) => !seen.has(id));
+    expect(res.done).toBe(true);
+    expect(lived.length).toBeLessThan(before.size);
+    expect(missing.length, `missing ${missing.length} of ${lived.length} activities`).toBe(0);
+  });
+
   it('reads every record that lived through a scan of a churned, scrambled collection', async () => {
     const before = idsOf('contactTags');
     emulator.setChurn(3, ['contactTags']);
