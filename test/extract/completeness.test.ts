@@ -104,6 +104,24 @@ describe('completeness of offset scans', () => {
     expect([...all].filter((id) => !res.written.get('contact_tags')?.has(id))).toEqual([]);
   });
 
+  it('resumes from a stored mid-scan position and still counts what it read before against meta.total', async () => {
+    const all = idsOf('contactTags');
+    const states: Array<Record<string, unknown>> = [];
+    const first = await scanOnce(client, 'contact_tags', { onState: (s) => states.push(s) });
+    expect(states.length).toBeGreaterThan(4);
+    const k = Math.floor(states.length / 2);
+    const mid = states[k] as { scan?: { position?: { offset?: number; seen?: number } } };
+    expect(mid.scan?.position?.offset).toBeGreaterThan(0);
+    expect(mid.scan?.position?.seen).toBeGreaterThan(0);
+    const before = new Set([...(first.written.get('contact_tags') ?? [])].slice(0, mid.scan!.position!.seen));
+    const rest = await scanOnce(client, 'contact_tags', { state: states[k] as never });
+    expect(rest.done).toBe(true);
+    // Only the pages after the stop were asked for, in one pass.
+    expect(rest.requests).toBeLessThanOrEqual(states.length - k + 1);
+    const union = new Set([...before, ...(rest.written.get('contact_tags') ?? [])]);
+    expect([...all].filter((id) => !union.has(id))).toEqual([]);
+  });
+
   it('fails the scan with a clear message when answers keep coming without the array key', async () => {
     const empty = tampered(() => ({}));
     const err = await scanOnce(empty as ApiClient, 'tags', { fullRefresh: true }).catch((e: unknown) => e);
