@@ -73,7 +73,10 @@ export async function runPlan(
   const totals = new Map<string, { events: number; rows: number; pages: number }>();
   for (const m of plan.members) {
     states.set(m.name, ctx.fullRefresh ? null : await target.getState(m.name));
-    batches.set(m.name, new PendingBatch(m.name, m.primaryKey, tuning.batch ?? DEFAULT_BATCH_LIMITS));
+    batches.set(
+      m.name,
+      new PendingBatch(m.name, m.primaryKey, tuning.batch ?? DEFAULT_BATCH_LIMITS, m.mixedTypeFields),
+    );
     totals.set(m.name, { events: 0, rows: 0, pages: 0 });
     ctx.onProgress?.({ kind: 'resource-start', resource: m.name, table: target.tableFor(m.name) });
   }
@@ -94,6 +97,7 @@ export async function runPlan(
       primaryKey: b.primaryKey,
       receivedAt: new Date(),
       state: batch.state,
+      ...(b.stringFields ? { stringFields: b.stringFields } : {}),
     });
     const t = totals.get(b.resource)!;
     t.events += batch.events;
