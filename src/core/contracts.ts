@@ -100,6 +100,8 @@ export interface WriteBatch {
   receivedAt: Date;
   /** The resource's state to store atomically with these rows. */
   state: JsonObject;
+  /** Raw keys whose values take many types by design: a column created for them is a string column. */
+  stringFields?: readonly string[];
 }
 
 export interface WriteResult {

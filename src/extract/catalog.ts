@@ -46,6 +46,12 @@ export interface ResourceDef {
   planGated?: boolean;
   /** A template: one resource per custom object schema, discovered at sync time. */
   perSchema?: boolean;
+  /**
+   * Fields whose values take many types by design (a custom field's value: text, a number, a date): a
+   * column created for them is a string column, whatever type the first value has (an existing column
+   * keeps its type). Raw API keys.
+   */
+  mixedTypeFields?: string[];
 }
 
 const client = { kind: 'client' } as const;
@@ -74,7 +80,7 @@ function r(
 export const CATALOG: readonly ResourceDef[] = [
   // The big ones first: the pipeline starts resources in catalog order.
   r('contacts', 'contacts', ['udate'], { paging: 'keyset-id', incremental: updatedAfter }),
-  r('field_values', 'fieldValues', ['udate']),
+  r('field_values', 'fieldValues', ['udate'], { mixedTypeFields: ['value'] }),
   r('contact_tags', 'contactTags', ['udate', 'updated_timestamp']),
   r('activities', 'activities', ['tstamp'], {
     paging: 'keyset-time',
@@ -93,7 +99,9 @@ export const CATALOG: readonly ResourceDef[] = [
   r('contact_conversions', 'contactConversions', ['cdate', 'udate']),
   r('deal_activities', 'dealActivities', ['cdate']),
   r('deal_tasks', 'dealTasks', ['udate']),
-  r('deal_custom_field_data', 'dealCustomFieldData', ['updatedTimestamp']),
+  r('deal_custom_field_data', 'dealCustomFieldData', ['updatedTimestamp'], {
+    mixedTypeFields: ['fieldValue'],
+  }),
   r('ecom_customers', 'ecomCustomers', ['tstamp']),
   r('ecom_orders', 'ecomOrders', ['updatedDate', 'updated_date']),
   // The flat collection, not one request per order.
@@ -102,7 +110,9 @@ export const CATALOG: readonly ResourceDef[] = [
   r('accounts', 'accounts', ['updatedTimestamp', 'updated_timestamp']),
   r('account_contacts', 'accountContacts', ['updatedTimestamp']),
   r('account_custom_field_meta', 'accountCustomFieldMeta', ['updatedTimestamp']),
-  r('account_custom_field_data', 'accountCustomFieldData', ['updatedTimestamp']),
+  r('account_custom_field_data', 'accountCustomFieldData', ['updatedTimestamp'], {
+    mixedTypeFields: ['fieldValue'],
+  }),
   r('addresses', 'addresses', []),
   r('automations', 'automations', ['mdate']),
   r('automation_blocks', 'automationBlocks', ['mdate']),

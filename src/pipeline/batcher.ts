@@ -21,6 +21,8 @@ export class PendingBatch {
     readonly resource: string,
     readonly primaryKey: string,
     private readonly limits: BatchLimits,
+    /** The resource's fields of many types (catalog `mixedTypeFields`), passed on with every batch. */
+    readonly stringFields?: readonly string[],
   ) {}
 
   add(page: ExtractedPage, bytes: number): void {

@@ -36,6 +36,9 @@ class BatchSink implements CellSink {
   readonly firstTypes: RudderType[] = [];
   values: Array<CellValue | undefined> = [];
   types: ValueType[] = [];
+  /** The record being flattened, and the record each column first appeared in. */
+  row = 0;
+  private readonly firstRow: number[] = [];
 
   put(name: string, value: CellValue, type: ValueType): void {
     let i = this.index.get(name);
@@ -44,6 +47,10 @@ class BatchSink implements CellSink {
       this.index.set(name, i);
       this.columns.push(name);
       this.firstTypes.push(COLUMN_TYPE_FOR[type]);
+      this.firstRow.push(this.row);
+    } else if (this.firstRow[i] === this.row) {
+      // Put again in its first record (two keys, one column): the cell that stays gives the type.
+      this.firstTypes[i] = COLUMN_TYPE_FOR[type];
     }
     this.values[i] = value;
     this.types[i] = type;
@@ -81,6 +88,7 @@ export function flattenBatch(
     const types: ValueType[] = [];
     sink.values = values;
     sink.types = types;
+    sink.row = r;
     flattener.flattenInto(record, sink);
     const row: FlatRow = { id, idType: type, values, types };
     const key = `${type === 'string' ? 's' : 'n'}${id}`;
@@ -105,6 +113,8 @@ export function planColumns(
   batch: FlatBatch,
   existing: ReadonlyMap<string, RudderType> | null,
   maxColumns: number | null,
+  /** Columns of many types by design: created as strings, so no value is discarded for its type. */
+  stringColumns?: ReadonlySet<string>,
 ): ColumnPlan {
   const add: Array<[string, RudderType]> = [];
   const overflow = new Set<string>();
@@ -114,7 +124,10 @@ export function planColumns(
     want.push(['id', batch.idType]);
     for (const { name, type } of BATCH_COLUMNS) want.push([name, type]);
   }
-  for (let i = 0; i < batch.columns.length; i++) want.push([batch.columns[i], batch.firstTypes[i]]);
+  for (let i = 0; i < batch.columns.length; i++) {
+    const name = batch.columns[i];
+    want.push([name, stringColumns?.has(name) ? 'string' : batch.firstTypes[i]]);
+  }
   for (const [name, type] of want) {
     if (existing?.has(name)) continue;
     if (maxColumns !== null && count >= maxColumns && !RUDDER_COLUMN_SET.has(name)) {

@@ -29,9 +29,14 @@ export class SchemaTracker {
   }
 
   /** Creates the table or adds the columns the batch brings (RudderStack's rules: existing types win). */
-  async fit(table: string, batch: FlatBatch, key: readonly string[]): Promise<TableShape> {
+  async fit(
+    table: string,
+    batch: FlatBatch,
+    key: readonly string[],
+    stringColumns?: ReadonlySet<string>,
+  ): Promise<TableShape> {
     const existing = await this.columns(table);
-    const plan = planColumns(batch, existing, this.storage.dialect.maxColumns);
+    const plan = planColumns(batch, existing, this.storage.dialect.maxColumns, stringColumns);
     const { columns, created } = await this.extend(table, existing, plan.add, key);
     return { columns, overflow: plan.overflow, created };
   }

@@ -17,7 +17,7 @@ import { DISCARD_COLUMNS, DISCARD_KEY, DISCARDS_TABLE, discardRows } from './dis
 import { Flattener } from './flatten.ts';
 import { releaseBatchMemory } from './memory.ts';
 import { Merger } from './merge.ts';
-import { eventName, resourceTableName, transformName } from './naming.ts';
+import { columnName, eventName, resourceTableName, transformName } from './naming.ts';
 import { RUDDER_COLUMN_SET, type RudderValues } from './rudder-columns.ts';
 import { RUNS_SPEC, RunLog } from './run-log.ts';
 import { SchemaTracker } from './schema.ts';
@@ -105,6 +105,12 @@ export class Target implements WarehouseTarget {
     await this.unitOfWork(() => this.state.reset(resources));
   }
 
+  /** Column names of a resource's fields of many types (normalised like any other column). */
+  private stringColumns(fields: readonly string[] | undefined): ReadonlySet<string> | undefined {
+    if (!fields?.length) return undefined;
+    return new Set(fields.map((f) => columnName(this.storage.dialect, f.replaceAll('.', '_'))));
+  }
+
   async writeBatch(batch: WriteBatch): Promise<WriteResult> {
     const table = this.tableFor(batch.resource);
     // Flattening needs no database: do it before taking the connection.
@@ -114,7 +120,7 @@ export class Target implements WarehouseTarget {
       let rowsWritten = 0;
       let discards: DiscardRow[] = [];
       if (flat.rows.length > 0) {
-        const shape = await this.tracker.fit(table, flat, ID_KEY);
+        const shape = await this.tracker.fit(table, flat, ID_KEY, this.stringColumns(batch.stringFields));
         const rows = fitRowsStream(
           flat,
           shape.columns,

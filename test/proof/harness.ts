@@ -310,13 +310,30 @@ function bookkeeping(d: Dest, table: string, key: string[]): string {
   return `(SELECT * FROM ${target} ORDER BY _version DESC LIMIT 1 BY ${key.map(ident).join(', ')}) WHERE _deleted = 0`;
 }
 
-/** Every resource's stored state (resource → parsed JSON). */
-export async function states(d: Dest): Promise<Record<string, unknown>> {
+/** How far before the emulator's start a cursor counts as clamped to a run's start (skew allowance and more). */
+const CLAMP_MARGIN_MS = 15 * 60_000;
+
+/**
+ * Every resource's stored state (resource → parsed JSON). With `accountSince` (when the emulator started),
+ * timestamps from CLAMP_MARGIN_MS before it on read `<clamped>`: a cursor that met a future date is clamped
+ * to its run's start (minus a skew), which differs between two syncs of the same account.
+ */
+export async function states(d: Dest, accountSince?: number): Promise<Record<string, unknown>> {
+  const recent = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const t = /^\d{4}-\d\d-\d\dT/.test(v) ? Date.parse(v) : Number.NaN;
+      return accountSince !== undefined && t >= accountSince - CLAMP_MARGIN_MS ? '<clamped>' : v;
+    }
+    if (Array.isArray(v)) return v.map(recent);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, recent(x)]));
+    return v;
+  };
   return withQuery(d, async (q) => {
     const rows = await q(
       `SELECT resource, state FROM ${bookkeeping(d, '_acsync_state', ['table_prefix', 'resource'])} ORDER BY resource`,
     );
-    return Object.fromEntries(rows.map((r) => [String(r.resource), JSON.parse(String(r.state))]));
+    return Object.fromEntries(rows.map((r) => [String(r.resource), recent(JSON.parse(String(r.state)))]));
   });
 }
 

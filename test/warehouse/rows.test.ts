@@ -92,6 +92,84 @@ describe('flattening (§5)', () => {
   });
 });
 
+describe('two keys, one column (§5.1, §6.6: the Go transformer walks keys sorted, the last write wins)', () => {
+  // The documented activity (reference §activities): its own reference_type and reference.type.
+  const activity = {
+    tstamp: '2019-01-03T12:16:19-06:00',
+    reference_type: 'SubscriberEmail',
+    reference_id: '13',
+    reference: { type: 'contact-email', id: '13' },
+    id: '865',
+  };
+
+  it('the record’s own reference_type wins over reference.type, in either key order', () => {
+    const f = flattener();
+    expect(cellsOf(activity).reference_type).toEqual(['SubscriberEmail', 'string']);
+    const { reference, ...rest } = activity;
+    const nestedLast = { reference, ...rest };
+    expect(Object.keys(nestedLast)[0]).toBe('reference');
+    const c = f.flatten(nestedLast);
+    expect(c.values[c.names.indexOf('reference_type')]).toBe('SubscriberEmail');
+    expect(c.names.filter((n) => n === 'reference_type')).toHaveLength(1);
+    // Same flattener, next record (the collision is known now): still the own key.
+    const again = f.flatten({ ...activity, reference_type: 'Other' });
+    expect(again.values[again.names.indexOf('reference_type')]).toBe('Other');
+  });
+
+  it('the greater raw path wins, compared key by key (A_b sorts before a, so a.b wins)', () => {
+    expect(cellsOf({ a: { b: 'nested' }, A_b: 'own' }).a_b).toEqual(['nested', 'string']);
+    expect(cellsOf({ A_b: 'own', a: { b: 'nested' } }).a_b).toEqual(['nested', 'string']);
+    expect(cellsOf({ a_b: 'own', a: { b: 'nested' } }).a_b).toEqual(['own', 'string']);
+  });
+
+  it('a batch writes the winner, typed by the winner, whatever record met the collision first', () => {
+    const batch = flattenBatch(
+      flattener(),
+      [
+        { id: '1', reference: { type: 5 }, reference_type: 'SubscriberEmail' },
+        { id: '2', reference_type: 'Deal', reference: { type: 'deal' } },
+        { id: '3', reference: { type: 'only-nested' } },
+      ],
+      'id',
+      'activities',
+    );
+    const at = batch.columns.indexOf('reference_type');
+    expect(batch.firstTypes[at]).toBe('string');
+    expect(batch.rows.map((r) => r.values[at])).toEqual(['SubscriberEmail', 'Deal', 'only-nested']);
+  });
+});
+
+describe('columns of many types by design (catalog mixedTypeFields)', () => {
+  const values = [
+    { id: '1', value: '2024-01-02' },
+    { id: '2', value: 'Blue' },
+    { id: '3', value: 12 },
+  ];
+
+  it('a new column is a string whatever the first value is, so no value is discarded', () => {
+    const batch = flattenBatch(flattener(), values, 'id', 'field_values');
+    expect(planColumns(batch, null, 1600).add).toContainEqual(['value', 'datetime']);
+    const plan = planColumns(batch, null, 1600, new Set(['value']));
+    expect(plan.add).toContainEqual(['value', 'string']);
+    const fitted = fitRows(batch, new Map(plan.add), plan.overflow, rudder, 't');
+    const at = fitted.columns.findIndex((c) => c.name === 'value');
+    expect(fitted.rows.map((r) => r[at])).toEqual(['2024-01-02T00:00:00.000Z', 'Blue', '12']);
+    expect(fitted.discards).toEqual([]);
+  });
+
+  it('an adopted table keeps its type (RudderStack honours the existing schema)', () => {
+    const batch = flattenBatch(flattener(), values, 'id', 'field_values');
+    const existing = new Map<string, RudderType>([
+      ['id', 'string'],
+      ['value', 'datetime'],
+    ]);
+    const plan = planColumns(batch, existing, 1600, new Set(['value']));
+    expect(plan.add.find(([n]) => n === 'value')).toBeUndefined();
+    const fitted = fitRows(batch, new Map([...existing, ...plan.add]), plan.overflow, rudder, 't');
+    expect(fitted.discards.map((d) => d.rowId)).toEqual(['2', '3']);
+  });
+});
+
 describe('coercion matrix (§7.3)', () => {
   const cases: Array<[RudderType, unknown, unknown]> = [
     ['string', 1, '1'],

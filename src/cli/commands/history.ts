@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { selectSources } from '../../config/load.ts';
 import type { RunHistoryRow, RunStatus } from '../../core/contracts.ts';
 import { redactDeep } from '../../core/secrets.ts';
+import { runStatusOf } from '../../pipeline/run-status.ts';
 import { out, parsePositiveInt, readConfig, withConfigOption, withWarehouse } from '../context.ts';
 import { formatDuration, renderTable } from '../table.ts';
 
@@ -24,15 +25,6 @@ export interface RunHistory {
   }[];
 }
 
-/** A run's status from its resources': running while any runs, failed/partial when any failed. */
-export function runStatus(statuses: RunStatus[]): RunStatus {
-  if (statuses.includes('running')) return 'running';
-  const failed = statuses.filter((s) => s === 'failed').length;
-  if (failed === 0) return statuses.every((s) => s === 'skipped') ? 'skipped' : 'success';
-  if (failed === statuses.length) return 'failed';
-  return statuses.some((s) => s === 'success') ? 'partial' : 'failed';
-}
-
 /** Groups per-resource history rows into runs, newest first, at most `limit` runs. */
 export function groupRuns(rows: RunHistoryRow[], limit: number): RunHistory[] {
   const byRun = new Map<string, RunHistoryRow[]>();
@@ -44,7 +36,7 @@ export function groupRuns(rows: RunHistoryRow[], limit: number): RunHistory[] {
     return {
       runId: rs[0]!.runId,
       source: rs[0]!.source,
-      status: runStatus(rs.map((r) => r.status)),
+      status: runStatusOf(rs.map((r) => r.status)),
       startedAt: new Date(started).toISOString(),
       finishedAt: finished === null ? null : new Date(finished).toISOString(),
       durationMs: finished === null ? null : finished - started,

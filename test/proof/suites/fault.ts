@@ -97,10 +97,12 @@ export function faultSuite(): void {
     let reference: Dest;
     let want: Record<string, TableFingerprint>;
     let wantState: Record<string, unknown>;
+    let accountSince = 0;
     let cleanSeconds = 0;
     const figures: Array<{ key: string; value: number; unit: string; definition: string }> = [];
 
     beforeAll(async () => {
+      accountSince = Date.now();
       em = await startEmulator({ contacts: SIZES.faultContacts, rateLimit: 0, seed: 5 });
       reference = duckdbDest(tmp.path, 'reference');
       const config = writeConfig(`${tmp.path}/reference.yaml`, reference, {
@@ -113,7 +115,7 @@ export function faultSuite(): void {
       cleanSeconds = (Date.now() - t0) / 1000;
       expect(r.code, r.stderr.slice(-2000)).toBe(0);
       want = await fingerprint(reference);
-      wantState = await states(reference);
+      wantState = await states(reference, accountSince);
     }, SUITE_TIMEOUT_MS);
     afterAll(async () => {
       recordFigures('fault', figures);
@@ -141,7 +143,7 @@ export function faultSuite(): void {
           expect(r.code, r.stderr.slice(-3000)).toBe(0);
           expect(fault.struck(d), 'the fault never struck').toBeGreaterThan(0);
           expectSame(await fingerprint(dest), want);
-          expect(await states(dest)).toEqual(wantState);
+          expect(await states(dest, accountSince)).toEqual(wantState);
           figures.push({
             key: `fault_${fault.spec.split(':')[0]}${i === TRANSIENT_FAULTS.length - 1 ? '_all' : ''}_seconds`,
             value: Math.round(seconds * 10) / 10,
@@ -175,7 +177,7 @@ export function faultSuite(): void {
         const again = await sync(config);
         expect(again.code, again.stderr.slice(-3000)).toBe(0);
         expectSame(await fingerprint(dest), want);
-        expect(await states(dest)).toEqual(wantState);
+        expect(await states(dest, accountSince)).toEqual(wantState);
       },
       SUITE_TIMEOUT_MS,
     );
@@ -216,7 +218,7 @@ export function faultSuite(): void {
         const again = await sync(config);
         expect(again.code, again.stderr.slice(-3000)).toBe(0);
         expectSame(await fingerprint(dest), want);
-        expect(await states(dest)).toEqual(wantState);
+        expect(await states(dest, accountSince)).toEqual(wantState);
       },
       SUITE_TIMEOUT_MS,
     );
@@ -231,6 +233,7 @@ export async function destinationGoneSuite(): Promise<void> {
     const tmp = tempDir('fault-pg');
     const database = `acsync_gone_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
     const refSchema = uniqueSchema('gone_ref');
+    let accountSince = 0;
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
     const goneUrl = (() => {
       const u = new URL(POSTGRES_URL);
@@ -239,6 +242,7 @@ export async function destinationGoneSuite(): Promise<void> {
     })();
 
     beforeAll(async () => {
+      accountSince = Date.now();
       em = await startEmulator({ contacts: SIZES.faultContacts, rateLimit: 0, seed: 5 });
       await admin.connect();
       await admin.query(`CREATE DATABASE "${database}"`);
@@ -297,7 +301,7 @@ export async function destinationGoneSuite(): Promise<void> {
         const again = await sync(config);
         expect(again.code, again.stderr.slice(-3000)).toBe(0);
         expectSame(await fingerprint(dest), await fingerprint(reference));
-        expect(await states(dest)).toEqual(await states(reference));
+        expect(await states(dest, accountSince)).toEqual(await states(reference, accountSince));
       },
       SUITE_TIMEOUT_MS,
     );
