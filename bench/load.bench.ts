@@ -25,8 +25,8 @@ import { quoteIdent } from '../src/warehouse/naming.ts';
 import { dropSchema, POSTGRES_URL, PROJECT_ROOT, tempDir, uniqueSchema } from '../test/support/env.ts';
 import { type BenchResult, emitResult, type Figure, parseBenchLine } from './report.ts';
 
-const ROWS = Number(process.env.ACSYNC_BENCH_ROWS ?? 500_000);
-const BATCH = 5_000;
+export const ROWS = Number(process.env.ACSYNC_BENCH_ROWS ?? 500_000);
+export const BATCH = 5_000;
 const LINKS = [
   'bounceLogs',
   'contactAutomations',
@@ -107,7 +107,7 @@ function* batches(): Generator<SourceRecord[]> {
 }
 
 /** Seconds spent inside writeBatch (generating the records is not the loader's work). */
-async function loadAll(dest: DestinationConfig, runId: string): Promise<number> {
+export async function loadAll(dest: DestinationConfig, runId: string): Promise<number> {
   const target = await openWarehouse(dest, { name: 'bench', tablePrefix: 'ac_' });
   let seconds = 0;
   let page = 0;
@@ -322,7 +322,12 @@ function writeSection(result: BenchResult): void {
   writeFileSync(file, after);
 }
 
-if (process.argv[2] === '--child') {
+// Imported (by load-clickhouse.bench.ts) for the rows and loadAll: run nothing.
+const IS_MAIN = process.argv[1] === fileURLToPath(import.meta.url);
+
+if (!IS_MAIN) {
+  // nothing
+} else if (process.argv[2] === '--child') {
   if (process.env.ACSYNC_BENCH_RSS_TRACE)
     setInterval(() => {
       const m = process.memoryUsage();

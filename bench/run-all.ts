@@ -18,6 +18,7 @@ const SCRIPTS = [
   'emulator.bench.ts',
   'extract.bench.ts',
   'load.bench.ts',
+  'load-clickhouse.bench.ts',
   'e2e.bench.ts',
   'fleet.bench.ts',
 ];

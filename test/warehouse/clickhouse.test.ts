@@ -3,15 +3,16 @@
 // newest row per id); a database laid out by RudderStack's DDL is adopted without changing its columns'
 // types; state and history are exact under ClickHouse's versioned bookkeeping.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DestinationConfig, RunResult, SourceConfig } from '../../src/core/contracts.ts';
+import type { DestinationConfig, RunResult, SourceConfig, WriteBatch } from '../../src/core/contracts.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
-import { customObjectResourceName, findResource, listResources } from '../../src/extract/catalog.ts';
+import { customObjectResourceName, findResource } from '../../src/extract/catalog.ts';
 import { runSync } from '../../src/pipeline/sync.ts';
 import { latestRows } from '../../src/warehouse/dialects/clickhouse.ts';
 import { openQuery, openWarehouse, tableName } from '../../src/warehouse/index.ts';
 import { collectionOf, sourceFor } from '../pipeline/support.ts';
 import { type ClickHouseServer, startClickHouse } from '../support/clickhouse.ts';
+import { contact } from './harness.ts';
 
 const server = await startClickHouse('the ClickHouse destination tests');
 const TIMEOUT = 240_000;
@@ -29,12 +30,7 @@ describe.runIf(server)('ClickHouse destination', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, contacts: 300, rateLimit: 0, seed: 12 });
-    // Hard realism, less event_tracking_events: the extractor cannot read its id-less records yet (issue 9).
-    source = sourceFor(emulator, {
-      resources: listResources()
-        .map((r) => r.name)
-        .filter((n) => n !== 'event_tracking_events'),
-    });
+    source = sourceFor(emulator);
   });
   afterAll(async () => {
     await emulator?.close();
@@ -231,4 +227,86 @@ describe.runIf(server)('ClickHouse destination', () => {
     },
     TIMEOUT,
   );
+
+  it('loads hostile values; datetimes DateTime cannot hold go to discards; same-second rewrites collapse', async () => {
+    const db = 'acsync_values';
+    const target = await openWarehouse(dest(db), { name: 'Values', tablePrefix: 'ac_' });
+    const write = (records: WriteBatch['records'], receivedAt: string) =>
+      target.writeBatch({
+        runId: 'run-1',
+        resource: 'contacts',
+        records,
+        primaryKey: 'id',
+        receivedAt: new Date(receivedAt),
+        state: { at: receivedAt },
+      });
+    const big = `${'x'.repeat(1024 * 1024)}end`;
+    try {
+      const first = await write(
+        [
+          contact(1, { note: 'a\u0000b', big, emoji: '😀 naïve 名前', quotes: `it's "quoted",\nnew\\line` }),
+          contact(2, {
+            birthday: '1955-03-02',
+            renewal: '2030-01-01T10:00:00Z',
+            count: 12,
+            ratio: 1.5,
+            ok: true,
+          }),
+          contact(3, { birthday: '1980-01-01', count: '9007199254740993', ok: false }),
+        ],
+        '2024-05-01T10:00:00.100Z',
+      );
+      expect(first.rowsWritten).toBe(3);
+      // The same id again within the same second: FINAL keeps the last written.
+      await write([contact(1, { note: 'second write' })], '2024-05-01T10:00:00.900Z');
+      const rows = new Map(
+        (await ch.query(latestRows(`"${db}"."ac_rudder_contacts"`))).map((r) => [String(r.id), r]),
+      );
+      expect(rows.size).toBe(3);
+      expect(rows.get('1')!.note).toBe('second write');
+      const raw = await ch.query(
+        `SELECT note, big, emoji, quotes FROM "${db}"."ac_rudder_contacts" WHERE id = '1'`,
+      );
+      const hostile = raw.find((r) => r.note === 'a\u0000b')!;
+      expect(String(hostile.big) === big).toBe(true);
+      expect(hostile.emoji).toBe('😀 naïve 名前');
+      expect(hostile.quotes).toBe(`it's "quoted",\nnew\\line`);
+      expect(rows.get('2')).toMatchObject({
+        renewal: '2030-01-01 10:00:00',
+        ratio: 1.5,
+        ok: 1,
+        birthday: null,
+      });
+      expect(rows.get('3')).toMatchObject({ birthday: '1980-01-01 00:00:00', ok: 0 });
+      const types = Object.fromEntries(
+        (
+          await ch.query(
+            `SELECT name, type FROM system.columns WHERE database = '${db}' AND table = 'ac_rudder_contacts'`,
+          )
+        ).map((r) => [String(r.name), String(r.type)]),
+      );
+      expect(types).toMatchObject({
+        id: 'String',
+        received_at: 'DateTime',
+        event: 'LowCardinality(String)',
+        birthday: 'Nullable(DateTime)',
+        count: 'Nullable(Int64)',
+        ratio: 'Nullable(Float64)',
+        ok: 'Nullable(UInt8)',
+        uuid_ts: 'Nullable(DateTime)',
+      });
+      const discards = await ch.query(
+        latestRows(`"${db}"."rudder_discards"`, ['table_name', 'row_id', 'column_name']),
+      );
+      const birthday = discards.find((d) => d.row_id === '2' && d.column_name === 'birthday');
+      expect(birthday?.column_value).toBe('1955-03-02T00:00:00.000Z');
+      expect(birthday?.reason).toMatch(/outside the range of ClickHouse DateTime/);
+      // A string in the Int64 column the first batch typed: a discard, as on every destination.
+      const count = discards.find((d) => d.row_id === '3' && d.column_name === 'count');
+      expect(count?.column_value).toBe('9007199254740993');
+      expect(await target.getState('contacts')).toEqual({ at: '2024-05-01T10:00:00.900Z' });
+    } finally {
+      await target.close();
+    }
+  });
 });
