@@ -31,6 +31,8 @@ const MAX_PASSES = 3;
 /** Overlap of consecutive offset pages: starts small, doubles on every step back, up to this. */
 const MIN_OVERLAP = 2;
 const MAX_OVERLAP = 32;
+/** Keys of the last page a stored position keeps, to find the overlap again on resume. */
+const RESUME_ANCHORS = 8;
 /** A short page that contradicts its own meta.total is asked again this many times. */
 const SHORT_PAGE_RETRIES = 3;
 /** Requests spent re-reading one tie group larger than a page before the scan gives up on it. */
@@ -44,6 +46,8 @@ export interface PagePosition {
   /** offset: where the next request starts, and the key of a record expected on that page. */
   offset?: number;
   lastKey?: string | null;
+  /** offset: a few more keys of the last page (any of them found on the next page shows the overlap). */
+  anchors?: string[];
   /** offset: distinct records read before this position, and the growth of meta.total seen so far. */
   seen?: number;
   grown?: number;
@@ -226,7 +230,10 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
   let overlap = MIN_OVERLAP;
   let offset = start.offset ?? 0;
   // Ids of the last page taken as contiguous: the next page must hold one of them.
-  let anchors = new Set<string>(typeof start.lastKey === 'string' ? [start.lastKey] : []);
+  let anchors = new Set<string>([
+    ...(start.anchors ?? []),
+    ...(typeof start.lastKey === 'string' ? [start.lastKey] : []),
+  ]);
   let resuming = anchors.size > 0;
   // Distinct records read before a resume (the set starts empty then).
   let before = start.seen ?? 0;
@@ -258,6 +265,7 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
   const position = (o: number, lastKey: string | null): PagePosition => ({
     offset: o,
     lastKey,
+    anchors: [...anchors].slice(-RESUME_ANCHORS),
     seen: before + seen.size,
     grown,
   });
@@ -291,6 +299,8 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
         offset = back;
         continue;
       }
+      // A resume that stepped back to the start without finding its anchors is a whole new pass.
+      if (resuming && anchorAt < 0) before = 0;
       resuming = false;
       if (records.length > 0) anchors = new Set(keys);
       const short = records.length < PAGE_SIZE;

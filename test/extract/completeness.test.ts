@@ -9,6 +9,7 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts
 import type { PageFetcher } from '../../src/extract/fetcher.ts';
 import { IncompleteScanError } from '../../src/extract/fetcher.ts';
 import { CONTENT_KEY_PREFIX } from '../../src/extract/keys.ts';
+import { call } from '../emulator/helpers.ts';
 import { scanOnce } from './support.ts';
 
 let emulator: RunningEmulator;
@@ -120,6 +121,22 @@ describe('completeness of offset scans', () => {
     expect(rest.requests).toBeLessThanOrEqual(states.length - k + 1);
     const union = new Set([...before, ...(rest.written.get('contact_tags') ?? [])]);
     expect([...all].filter((id) => !union.has(id))).toEqual([]);
+  });
+
+  it('resumes from the start, counting afresh, when the records of its stored position were deleted', async () => {
+    const states: Array<Record<string, unknown>> = [];
+    await scanOnce(client, 'contact_tags', { onState: (s) => states.push(s) });
+    const mid = states[Math.floor(states.length / 2)] as {
+      scan: { position: { lastKey: string; anchors: string[]; seen: number } };
+    };
+    const gone = new Set([mid.scan.position.lastKey, ...mid.scan.position.anchors]);
+    expect(gone.size).toBeGreaterThan(4);
+    for (const id of gone)
+      expect((await call(emulator, `contactTags/${id}`, { method: 'DELETE' })).status).toBe(200);
+    const all = idsOf('contactTags');
+    const rest = await scanOnce(client, 'contact_tags', { state: mid as never });
+    expect(rest.done).toBe(true);
+    expect([...all].filter((id) => !rest.written.get('contact_tags')?.has(id))).toEqual([]);
   });
 
   it('fails the scan with a clear message when answers keep coming without the array key', async () => {
