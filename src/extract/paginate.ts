@@ -31,6 +31,8 @@ const MAX_PASSES = 3;
 /** Overlap of consecutive offset pages: starts small, doubles on every step back, up to this. */
 const MIN_OVERLAP = 2;
 const MAX_OVERLAP = 32;
+/** Full pages in a row that repeat the page before, before an offset scan gives up (offset ignored). */
+const STALE_PAGES = 5;
 /** Keys of the last page a stored position keeps, to find the overlap again on resume. */
 const RESUME_ANCHORS = 8;
 /** A short page that contradicts its own meta.total is asked again this many times. */
@@ -242,6 +244,7 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
   let pass = 1;
   let distinctAtPassStart = -1;
   let shortRetries = 0;
+  let stale = 0;
   const ahead = new Map<number, Promise<ListPage>>();
   const fetchAt = (o: number) => {
     const p = fetchList(
@@ -302,6 +305,7 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
       // A resume that stepped back to the start without finding its anchors is a whole new pass.
       if (resuming && anchorAt < 0) before = 0;
       resuming = false;
+      const repeats = offset > 0 && keys.length > 0 && keys.every((k) => anchors.has(k));
       if (records.length > 0) anchors = new Set(keys);
       const short = records.length < PAGE_SIZE;
       if (
@@ -317,6 +321,14 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
       }
       if (!short) {
         shortRetries = 0;
+        // Full pages that repeat the previous page at a later offset: the API ignores offset (a scan
+        // would never end). Catching up after a step back re-reads pages, but never the same one twice.
+        stale = repeats ? stale + 1 : 0;
+        if (stale >= STALE_PAGES) {
+          throw new IncompleteScanError(
+            `/${t.path}: ${stale} full pages in a row up to offset ${offset} repeated the page before: the API ignores offset`,
+          );
+        }
         const nextOffset = offset + records.length - overlap;
         // Put the pages meta.total says exist in flight before handing this one over (never past the
         // total: no wasted requests), so latency overlaps with the reader's work and other requests.

@@ -147,6 +147,24 @@ describe('completeness of offset scans', () => {
   });
 });
 
+describe('an API that ignores paging', () => {
+  it('stops an offset scan with a clear message when every page is the first one', async () => {
+    const deaf: PageFetcher = {
+      get: (path, params, counter) => {
+        const { offset: _offset, ...rest } = params;
+        return client.get(path, rest, counter);
+      },
+    };
+    const err = await scanOnce(deaf as ApiClient, 'contact_tags', { fullRefresh: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(IncompleteScanError);
+    expect(String((err as Error).message)).toMatch(
+      /\/contactTags: 5 full pages in a row .* repeated the page before: the API ignores offset/,
+    );
+  });
+});
+
 describe('completeness of time-keyset scans', () => {
   it('stops with a clear message when the API ignores the after= filter', async () => {
     const deaf: PageFetcher = {
