@@ -31,6 +31,10 @@ const MAX_PASSES = 3;
 /** Overlap of consecutive offset pages: starts small, doubles on every step back, up to this. */
 const MIN_OVERLAP = 2;
 const MAX_OVERLAP = 32;
+/** Full pages in a row that repeat the page before, before an offset scan gives up (offset ignored). */
+const STALE_PAGES = 5;
+/** Keys of the last page a stored position keeps, to find the overlap again on resume. */
+const RESUME_ANCHORS = 8;
 /** A short page that contradicts its own meta.total is asked again this many times. */
 const SHORT_PAGE_RETRIES = 3;
 /** Requests spent re-reading one tie group larger than a page before the scan gives up on it. */
@@ -44,6 +48,8 @@ export interface PagePosition {
   /** offset: where the next request starts, and the key of a record expected on that page. */
   offset?: number;
   lastKey?: string | null;
+  /** offset: a few more keys of the last page (any of them found on the next page shows the overlap). */
+  anchors?: string[];
   /** offset: distinct records read before this position, and the growth of meta.total seen so far. */
   seen?: number;
   grown?: number;
@@ -226,7 +232,10 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
   let overlap = MIN_OVERLAP;
   let offset = start.offset ?? 0;
   // Ids of the last page taken as contiguous: the next page must hold one of them.
-  let anchors = new Set<string>(typeof start.lastKey === 'string' ? [start.lastKey] : []);
+  let anchors = new Set<string>([
+    ...(start.anchors ?? []),
+    ...(typeof start.lastKey === 'string' ? [start.lastKey] : []),
+  ]);
   let resuming = anchors.size > 0;
   // Distinct records read before a resume (the set starts empty then).
   let before = start.seen ?? 0;
@@ -235,6 +244,7 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
   let pass = 1;
   let distinctAtPassStart = -1;
   let shortRetries = 0;
+  let stale = 0;
   const ahead = new Map<number, Promise<ListPage>>();
   const fetchAt = (o: number) => {
     const p = fetchList(
@@ -258,6 +268,7 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
   const position = (o: number, lastKey: string | null): PagePosition => ({
     offset: o,
     lastKey,
+    anchors: [...anchors].slice(-RESUME_ANCHORS),
     seen: before + seen.size,
     grown,
   });
@@ -291,7 +302,10 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
         offset = back;
         continue;
       }
+      // A resume that stepped back to the start without finding its anchors is a whole new pass.
+      if (resuming && anchorAt < 0) before = 0;
       resuming = false;
+      const repeats = offset > 0 && keys.length > 0 && keys.every((k) => anchors.has(k));
       if (records.length > 0) anchors = new Set(keys);
       const short = records.length < PAGE_SIZE;
       if (
@@ -307,6 +321,14 @@ export async function* offsetPages(t: PagingTarget, start: PagePosition = {}): A
       }
       if (!short) {
         shortRetries = 0;
+        // Full pages that repeat the previous page at a later offset: the API ignores offset (a scan
+        // would never end). Catching up after a step back re-reads pages, but never the same one twice.
+        stale = repeats ? stale + 1 : 0;
+        if (stale >= STALE_PAGES) {
+          throw new IncompleteScanError(
+            `/${t.path}: ${stale} full pages in a row up to offset ${offset} repeated the page before: the API ignores offset`,
+          );
+        }
         const nextOffset = offset + records.length - overlap;
         // Put the pages meta.total says exist in flight before handing this one over (never past the
         // total: no wasted requests), so latency overlaps with the reader's work and other requests.

@@ -41,6 +41,8 @@ export function readState(json: JsonObject | null | undefined): ResourceState {
   if (typeof pos.offset === 'number') position.offset = pos.offset;
   if (typeof pos.lastKey === 'string' || pos.lastKey === null)
     position.lastKey = pos.lastKey as string | null;
+  if (Array.isArray(pos.anchors))
+    position.anchors = pos.anchors.filter((k) => typeof k === 'string') as string[];
   if (typeof pos.seen === 'number') position.seen = pos.seen;
   if (typeof pos.grown === 'number') position.grown = pos.grown;
   if (typeof pos.from === 'string') position.from = pos.from;
@@ -64,6 +66,7 @@ export function toJson(state: ResourceState): JsonObject {
     if (p.parts) position.parts = p.parts.map((x) => ({ after: x.after, below: x.below, done: x.done }));
     if (p.offset !== undefined) position.offset = p.offset;
     if (p.lastKey !== undefined) position.lastKey = p.lastKey;
+    if (p.anchors !== undefined) position.anchors = [...p.anchors];
     if (p.seen !== undefined) position.seen = p.seen;
     if (p.grown !== undefined) position.grown = p.grown;
     if (p.from !== undefined) position.from = p.from;

@@ -9,6 +9,7 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts
 import type { PageFetcher } from '../../src/extract/fetcher.ts';
 import { IncompleteScanError } from '../../src/extract/fetcher.ts';
 import { CONTENT_KEY_PREFIX } from '../../src/extract/keys.ts';
+import { call } from '../emulator/helpers.ts';
 import { scanOnce } from './support.ts';
 
 let emulator: RunningEmulator;
@@ -122,11 +123,45 @@ describe('completeness of offset scans', () => {
     expect([...all].filter((id) => !union.has(id))).toEqual([]);
   });
 
+  it('resumes from the start, counting afresh, when the records of its stored position were deleted', async () => {
+    const states: Array<Record<string, unknown>> = [];
+    await scanOnce(client, 'contact_tags', { onState: (s) => states.push(s) });
+    const mid = states[Math.floor(states.length / 2)] as {
+      scan: { position: { lastKey: string; anchors: string[]; seen: number } };
+    };
+    const gone = new Set([mid.scan.position.lastKey, ...mid.scan.position.anchors]);
+    expect(gone.size).toBeGreaterThan(4);
+    for (const id of gone)
+      expect((await call(emulator, `contactTags/${id}`, { method: 'DELETE' })).status).toBe(200);
+    const all = idsOf('contactTags');
+    const rest = await scanOnce(client, 'contact_tags', { state: mid as never });
+    expect(rest.done).toBe(true);
+    expect([...all].filter((id) => !rest.written.get('contact_tags')?.has(id))).toEqual([]);
+  });
+
   it('fails the scan with a clear message when answers keep coming without the array key', async () => {
     const empty = tampered(() => ({}));
     const err = await scanOnce(empty as ApiClient, 'tags', { fullRefresh: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IncompleteScanError);
     expect(String((err as Error).message)).toMatch(/\/tags: 3 answers in a row had no "tags" array/);
+  });
+});
+
+describe('an API that ignores paging', () => {
+  it('stops an offset scan with a clear message when every page is the first one', async () => {
+    const deaf: PageFetcher = {
+      get: (path, params, counter) => {
+        const { offset: _offset, ...rest } = params;
+        return client.get(path, rest, counter);
+      },
+    };
+    const err = await scanOnce(deaf as ApiClient, 'contact_tags', { fullRefresh: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(IncompleteScanError);
+    expect(String((err as Error).message)).toMatch(
+      /\/contactTags: 5 full pages in a row .* repeated the page before: the API ignores offset/,
+    );
   });
 });
 
