@@ -58,6 +58,27 @@ export const DESTINATION_TYPES: readonly DestinationType[] = [
       schemaField,
     ],
   },
+  {
+    type: 'clickhouse',
+    label: 'ClickHouse',
+    fields: [
+      {
+        key: 'url',
+        label: 'HTTP interface URL',
+        help: 'http(s)://user:password@host:8123. A password typed here is kept in the secrets file, not in the YAML.',
+        required: true,
+        placeholder: 'http://acsync@clickhouse.internal:8123',
+        urlPassword: true,
+      },
+      {
+        key: 'database',
+        label: 'Database',
+        help: 'Optional. Default: the source name in snake_case, as RudderStack named it.',
+        required: false,
+        placeholder: 'default: the source name in snake_case',
+      },
+    ],
+  },
 ];
 
 export function destinationType(type: string): DestinationType | undefined {

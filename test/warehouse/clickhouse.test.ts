@@ -2,16 +2,21 @@
 // the API, then an incremental sync give exactly the account's records read the documented way (the
 // newest row per id); a database laid out by RudderStack's DDL is adopted without changing its columns'
 // types; state and history are exact under ClickHouse's versioned bookkeeping.
+
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationConfig, RunResult, SourceConfig, WriteBatch } from '../../src/core/contracts.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { customObjectResourceName, findResource } from '../../src/extract/catalog.ts';
 import { runSync } from '../../src/pipeline/sync.ts';
+import { testDestination } from '../../src/serve/actions.ts';
+import { displaySettings } from '../../src/serve/destination-types.ts';
 import { latestRows } from '../../src/warehouse/dialects/clickhouse.ts';
 import { openQuery, openWarehouse, tableName } from '../../src/warehouse/index.ts';
 import { collectionOf, sourceFor } from '../pipeline/support.ts';
 import { type ClickHouseServer, startClickHouse } from '../support/clickhouse.ts';
+import { tempDir } from '../support/env.ts';
 import { contact } from './harness.ts';
 
 const server = await startClickHouse('the ClickHouse destination tests');
@@ -21,6 +26,7 @@ describe.runIf(server)('ClickHouse destination', () => {
   const ch = server as ClickHouseServer;
   let emulator: RunningEmulator;
   let source: SourceConfig;
+  const tmp = tempDir('clickhouse-dashboard');
   const dest = (database: string): DestinationConfig => ({
     type: 'clickhouse',
     name: 'warehouse',
@@ -35,6 +41,7 @@ describe.runIf(server)('ClickHouse destination', () => {
   afterAll(async () => {
     await emulator?.close();
     await ch?.stop();
+    tmp.cleanup();
   });
 
   function collectionFor(name: string): string {
@@ -308,5 +315,34 @@ describe.runIf(server)('ClickHouse destination', () => {
     } finally {
       await target.close();
     }
+  });
+
+  it("the dashboard's Test destination opens it; a URL password is masked for the browser", async () => {
+    const file = join(tmp.path, 'acsync.yaml');
+    const ok = await testDestination(file, {
+      sourceName: 'Dashboard Source',
+      tablePrefix: 'ac_',
+      destination: {
+        mode: 'new',
+        name: 'ch',
+        type: 'clickhouse',
+        settings: { url: ch.url, database: 'dash' },
+      },
+    });
+    expect(ok).toEqual({ ok: true, schema: 'dash', table: 'ac_rudder_contacts' });
+    const refused = await testDestination(file, {
+      sourceName: 'Dashboard Source',
+      destination: {
+        mode: 'new',
+        name: 'ch',
+        type: 'clickhouse',
+        settings: { url: ch.url.replace('://', '://default:wrong-pass-1234@') },
+      },
+    });
+    expect(refused.ok).toBe(false);
+    expect(JSON.stringify(refused)).not.toContain('wrong-pass-1234');
+    expect(displaySettings({ type: 'clickhouse', url: 'http://u:wrong-pass-1234@h:8123' }).url).not.toContain(
+      'wrong-pass-1234',
+    );
   });
 });

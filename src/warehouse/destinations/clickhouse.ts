@@ -66,8 +66,9 @@ export async function openStorage(dest: ClickHouseDestination, namespace: string
   const where = describeUrl(dest.url);
   const client = createClient({
     url: dest.url,
-    username: dest.user ?? 'default',
-    password: dest.password ?? '',
+    // Else from the URL (http://user:password@host:8123), else `default` without a password.
+    ...(dest.user !== undefined ? { username: dest.user } : {}),
+    ...(dest.password !== undefined ? { password: dest.password } : {}),
     request_timeout: 300_000,
     // Its logger prints failed statements; errors reach our callers, redacted, instead.
     log: { level: ClickHouseLogLevel.OFF },
