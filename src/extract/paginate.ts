@@ -394,13 +394,16 @@ export async function* timeKeysetPages(
     bytes: page.bytes,
     records: page.records,
     fresh: freshOf(seen, page.records, t.primaryKey),
-    total: page.total,
+    // Later answers count only what lies after their own `after=`: progress keeps the first count.
+    total: scanTotal,
     done,
     incomplete,
     next: done ? null : next === null ? {} : { from: toIso(next) },
   });
-  for (;;) {
+  let scanTotal: number | null = null;
+  for (let firstPage = true; ; firstPage = false) {
     const page = await get(from);
+    if (firstPage) scanTotal = page.total;
     const records = page.records;
     if (records.length < PAGE_SIZE) {
       if (page.total !== null && page.total > records.length) {
