@@ -116,19 +116,25 @@ export async function* keysetPages(
 ): AsyncGenerator<RawPage> {
   const seen = new IdSet();
   const fetchPart = async (part: KeysetPart) => {
-    const res = await fetchList(
-      t.client,
-      t.path,
-      t.arrayKey,
-      {
-        ...t.params,
-        'orders[id]': 'ASC',
-        ...(part.after !== null ? { id_greater: part.after } : {}),
-        ...(part.below !== null ? { id_less: part.below } : {}),
-        limit: PAGE_SIZE,
-      },
-      t.counter,
-    );
+    const params = {
+      ...t.params,
+      'orders[id]': 'ASC',
+      ...(part.after !== null ? { id_greater: part.after } : {}),
+      ...(part.below !== null ? { id_less: part.below } : {}),
+      limit: PAGE_SIZE,
+    };
+    let res = await fetchList(t.client, t.path, t.arrayKey, params, t.counter);
+    // A short page that its own meta.total contradicts would end the range early: ask again.
+    for (let retry = 0; ; retry++) {
+      const short = res.records.length < PAGE_SIZE && res.total !== null && res.total > res.records.length;
+      if (!short) break;
+      if (retry >= SHORT_PAGE_RETRIES) {
+        throw new IncompleteScanError(
+          `/${t.path}: ${retry + 1} short pages of ${res.records.length} after id ${part.after ?? 0} where meta.total said ${res.total}`,
+        );
+      }
+      res = await fetchList(t.client, t.path, t.arrayKey, params, t.counter);
+    }
     const records = res.records;
     let maxId = part.after;
     let beyond = false;

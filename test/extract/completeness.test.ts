@@ -147,6 +147,25 @@ describe('completeness of offset scans', () => {
   });
 });
 
+describe('completeness of keyset scans (contacts)', () => {
+  it('asks again for a short page that its own meta.total contradicts', async () => {
+    const all = idsOf('contacts');
+    let cut = 0;
+    const flaky = tampered((path, params, body) => {
+      const list = body.contacts as Record<string, unknown>[] | undefined;
+      if (path === 'contacts' && params.id_greater !== undefined && list && list.length === 100 && cut < 2) {
+        cut++;
+        return { ...body, contacts: list.slice(0, 60) };
+      }
+      return body;
+    });
+    const res = await scanOnce(flaky as ApiClient, 'contacts', { fullRefresh: true });
+    expect(cut).toBe(2);
+    expect(res.done).toBe(true);
+    expect([...all].filter((id) => !res.written.get('contacts')?.has(id))).toEqual([]);
+  });
+});
+
 describe('an API that ignores paging', () => {
   it('stops an offset scan with a clear message when every page is the first one', async () => {
     const deaf: PageFetcher = {
