@@ -97,6 +97,11 @@ for (const touch of [false, true]) {
           onProgress: (e) => progress.push(e.kind),
         });
         await expectRun(first, true);
+        // The account holds future dates in cursor fields (reminders, activities): the cursors met them.
+        const now = Date.now();
+        const ahead = (c: string, f: string) =>
+          [...emulator.records(c)].filter((r) => Date.parse(String(r[f] ?? '')) > now).length;
+        expect(ahead('contactAutomations', 'remdate') + ahead('activities', 'tstamp')).toBeGreaterThan(0);
         const names = first.resources.map((s) => s.name);
         expect(names.length).toBeGreaterThanOrEqual(60);
         expect(names.some((n) => n.startsWith('custom_object_') && n !== 'custom_object_schemas')).toBe(true);
@@ -171,7 +176,8 @@ for (const touch of [false, true]) {
         ];
         expect(problems, problems.join('\n')).toEqual([]);
         expect([second.status, third.status]).toEqual(['success', 'success']);
-        expect(JSON.stringify(churned)).toMatch(/[1-9]/);
+        expect(churned.churnInserted).toBeGreaterThan(0);
+        expect(churned.churnDeleted).toBeGreaterThan(0);
         // The server-side filter keeps the incremental contact scan small.
         expect(third.resources.find((s) => s.name === 'contacts')!.events).toBeLessThan(contacts.length);
 
