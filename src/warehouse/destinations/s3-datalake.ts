@@ -108,6 +108,9 @@ export class S3Store implements ObjectStore {
 
 /** The driver file's plug (index.ts): checks that the bucket answers before anything is written. */
 export async function openStorage(dest: S3LakeConfig, namespace: string): Promise<Storage> {
+  // The locked SDK supports Node 20 (engines >=20); its notice is about releases after January 2027,
+  // which package-lock.json keeps out, and it would print on every run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = new S3Client({
     region: dest.region,
     ...(dest.endpoint ? { endpoint: dest.endpoint } : {}),
