@@ -13,7 +13,7 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts
 import { runSync } from '../../src/pipeline/sync.ts';
 import { openQuery, openWarehouse, schemaFor, tableName } from '../../src/warehouse/index.ts';
 import { collectionOf, defOf, sourceFor } from '../pipeline/support.ts';
-import { tempDir } from '../support/env.ts';
+import { PROJECT_ROOT, tempDir } from '../support/env.ts';
 import { SWIFT_CREDENTIALS, swiftForTests } from '../support/swift.ts';
 import { contact } from './harness.ts';
 
@@ -116,6 +116,29 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
         expect(history.every((h) => h.status === 'success')).toBe(true);
       } finally {
         await session.close();
+      }
+
+      if (dest.type === 'local-datalake') {
+        // README's read, run as written on the folder: the same rows as acsync's own read.
+        const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+        const section = readme.slice(readme.indexOf('## Data lakes'));
+        const sql = /```sql\n([\s\S]*?)```/
+          .exec(section)![1]!
+          .replaceAll('/data/lake/', `${dest.path}/`)
+          .replaceAll('activecampaign_prod', schemaFor(dest, source.name));
+        const db = await DuckDBInstance.create(':memory:');
+        const conn = await db.connect();
+        try {
+          const statements = sql.split(/;\s*$/m).filter((s) => s.replace(/--.*$/gm, '').trim() !== '');
+          for (const s of statements.slice(0, -1)) await conn.run(s);
+          const rows = (await conn.runAndReadAll(statements.at(-1)!)).getRowObjectsJS();
+          const ids = rows.map((r) => String(r.id)).sort();
+          expect(ids).toEqual([...emulator.records('contacts')].map((r) => String(r.id)).sort());
+          expect(rows.find((r) => String(r.id) === String(changed.id))!.last_name).toBe('Changed');
+        } finally {
+          conn.closeSync();
+          db.closeSync();
+        }
       }
 
       // Files under RudderStack's layout, zstd Parquet; acsync's objects beside them.

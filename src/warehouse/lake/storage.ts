@@ -35,6 +35,8 @@ export class LakeStorage implements Storage, RecordsHost {
   private readonly mutex = new Mutex();
   private readonly session = randomBytes(4).toString('hex');
   private readonly startedAt = new Date();
+  /** The schema objects that exist (listed on first use, then kept up to date). */
+  private schemaKeys: Set<string> | null = null;
   /** table → its schema, or null when it has none; read on first use. */
   private readonly schemas = new Map<string, TableSchema | null>();
   /** This process's manifest: the files its units committed. */
@@ -91,7 +93,10 @@ export class LakeStorage implements Storage, RecordsHost {
 
   private async schemaOf(table: string): Promise<TableSchema | null> {
     if (!this.schemas.has(table)) {
-      const body = await this.store.get(this.layout.schema(table));
+      // One listing instead of a request per table that does not exist yet (most, on a first sync).
+      this.schemaKeys ??= new Set(await this.store.list(this.layout.schemas));
+      const key = this.layout.schema(table);
+      const body = this.schemaKeys.has(key) ? await this.store.get(key) : null;
       this.schemas.set(table, body ? (JSON.parse(body.toString('utf8')) as TableSchema) : null);
     }
     return this.schemas.get(table)!;
@@ -102,8 +107,10 @@ export class LakeStorage implements Storage, RecordsHost {
     else await this.writeSchema(table);
   }
 
-  private writeSchema(table: string): Promise<void> {
-    return this.store.put(this.layout.schema(table), JSON.stringify(this.schemas.get(table)));
+  private async writeSchema(table: string): Promise<void> {
+    const key = this.layout.schema(table);
+    await this.store.put(key, JSON.stringify(this.schemas.get(table)));
+    this.schemaKeys?.add(key);
   }
 
   async ensureTable(table: string, columns: readonly ColumnSpec[], key: readonly string[]): Promise<void> {
