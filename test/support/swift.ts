@@ -1,16 +1,19 @@
 // An S3-compatible server for the data-lake tests: Debian's OpenStack Swift with its s3api middleware
 // (installed by .ci/run), started under a temp dir on free ports and stopped by the test that started it.
 // Under CI=true a server that cannot start fails the test; elsewhere the test skips with the reason.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { IN_CI, tempDir } from './env.ts';
 
 /** tempauth's user (account "test", user "tester") as S3 credentials. */
 export const SWIFT_CREDENTIALS = { accessKeyId: 'test:tester', secretAccessKey: 'testing' };
 export const SWIFT_REGION = 'us-east-1';
+
+const execFileAsync = promisify(execFile);
 
 const SERVERS = [
   'swift-proxy-server',
@@ -79,20 +82,22 @@ export async function startSwift(): Promise<RunningSwift> {
     dir.cleanup();
   };
   try {
-    for (const [name, port] of [
+    // The three rings are built side by side (each swift-ring-builder call is a Python start-up).
+    const rings = [
       ['account', account],
       ['container', container],
       ['object', object],
-    ] as const) {
-      const builder = join(etc, `${name}.builder`);
-      execFileSync('swift-ring-builder', [builder, 'create', '8', '1', '1'], { stdio: 'ignore' });
-      execFileSync('swift-ring-builder', [builder, 'add', `r1z1-127.0.0.1:${port}/sdb1`, '100'], {
-        stdio: 'ignore',
-      });
-      // rebalance exits 1 with a warning on a one-device ring; the ring is written all the same.
-      try {
-        execFileSync('swift-ring-builder', [builder, 'rebalance'], { stdio: 'ignore' });
-      } catch {}
+    ] as const;
+    await Promise.all(
+      rings.map(async ([name, port]) => {
+        const builder = join(etc, `${name}.builder`);
+        await execFileAsync('swift-ring-builder', [builder, 'create', '8', '1', '1']);
+        await execFileAsync('swift-ring-builder', [builder, 'add', `r1z1-127.0.0.1:${port}/sdb1`, '100']);
+        // rebalance exits 1 with a warning on a one-device ring; the ring is written all the same.
+        await execFileAsync('swift-ring-builder', [builder, 'rebalance']).catch(() => undefined);
+      }),
+    );
+    for (const [name, port] of rings) {
       writeFileSync(
         join(etc, `${name}-server.conf`),
         [
@@ -144,8 +149,10 @@ export async function startSwift(): Promise<RunningSwift> {
         '',
       ].join('\n'),
     );
+    const exited: string[] = [];
     const launch = (command: string, args: string[]) => {
       const child = spawn(command, args, { stdio: 'ignore' });
+      child.once('exit', (code) => exited.push(`${command} exited (${code})`));
       children.push(child);
     };
     // memcached is required: without it every request answers 500.
@@ -164,14 +171,16 @@ export async function startSwift(): Promise<RunningSwift> {
     const createBucket = async (name: string) => {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     };
-    // Ready when a bucket can be created (the proxy answers before the storage servers do).
-    const deadline = Date.now() + 30_000;
+    // Ready when a bucket can be created (the proxy answers before the storage servers do). Python
+    // start-ups are slow on a loaded machine: allow them time.
+    const deadline = Date.now() + 120_000;
     for (;;) {
       try {
         await createBucket('acsync-ready');
         break;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`Swift did not become ready: ${String(err)}`);
+        if (exited.length > 0 || Date.now() > deadline)
+          throw new Error(`Swift did not become ready: ${[...exited, String(err)].join('; ')}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }
