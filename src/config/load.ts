@@ -305,14 +305,16 @@ export function toDestinationConfig(
   d: RawConfig['destinations'][string],
   base: string,
 ): DestinationConfig {
+  const local = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
   const out: DestinationConfig =
-    d.type === 'duckdb'
-      ? { type: 'duckdb', name, path: isAbsolute(d.path) ? d.path : resolve(base, d.path), schema: d.schema }
+    d.type === 'duckdb' || d.type === 'local-datalake'
+      ? { type: d.type, name, path: local(d.path), schema: d.schema }
       : d.type === 'clickhouse'
         ? { type: 'clickhouse', name, url: d.url, schema: d.database, user: d.user, password: d.password }
-        : { type: 'postgres', name, url: d.url, schema: d.schema };
-  for (const key of ['schema', 'user', 'password'] as const)
-    if ((out as Record<string, unknown>)[key] === undefined) delete (out as Record<string, unknown>)[key];
+        : d.type === 'postgres'
+          ? { type: 'postgres', name, url: d.url, schema: d.schema }
+          : { ...d, name };
+  for (const [k, v] of Object.entries(out)) if (v === undefined) delete (out as Record<string, unknown>)[k];
   return out;
 }
 

@@ -140,10 +140,34 @@ const clickhouseDestination = z.strictObject({
   password: z.string().optional(),
 });
 
+const s3DatalakeDestination = z.strictObject({
+  type: z.literal('s3-datalake'),
+  bucket: nonEmpty,
+  prefix: z.string().optional(),
+  region: nonEmpty,
+  endpoint: z
+    .string()
+    .regex(/^https?:\/\//, { error: 'expected a URL such as https://s3.example.com' })
+    .optional(),
+  schema: schemaName.optional(),
+});
+
+const localDatalakeDestination = z.strictObject({
+  type: z.literal('local-datalake'),
+  path: nonEmpty,
+  schema: schemaName.optional(),
+});
+
 export const destinationSchema = z.discriminatedUnion(
   'type',
-  [duckdbDestination, postgresDestination, clickhouseDestination],
-  { error: 'expected type: duckdb, postgres or clickhouse' },
+  [
+    duckdbDestination,
+    postgresDestination,
+    clickhouseDestination,
+    s3DatalakeDestination,
+    localDatalakeDestination,
+  ],
+  { error: 'expected type: duckdb, postgres, clickhouse, s3-datalake or local-datalake' },
 );
 
 /** A number within bounds, with a message that says them. */

@@ -25,7 +25,19 @@ export type DestinationConfig =
   | { type: 'duckdb'; name: string; path: string; schema?: string }
   | { type: 'postgres'; name: string; url: string; schema?: string }
   /** `schema` is the ClickHouse database (YAML `database`); user and password are registered secrets. */
-  | { type: 'clickhouse'; name: string; url: string; schema?: string; user?: string; password?: string };
+  | { type: 'clickhouse'; name: string; url: string; schema?: string; user?: string; password?: string }
+  | {
+      type: 's3-datalake';
+      name: string;
+      bucket: string;
+      /** Key prefix inside the bucket, before RudderStack's `rudder-datalake/`. */
+      prefix?: string;
+      region: string;
+      /** An S3-compatible server's URL (path-style addressing); unset = AWS. */
+      endpoint?: string;
+      schema?: string;
+    }
+  | { type: 'local-datalake'; name: string; path: string; schema?: string };
 
 /** The `fleet:` section: the PostgreSQL database whose job queue coordinates `acsync worker` processes. */
 export interface FleetConfig {

@@ -13,6 +13,10 @@ const FLEET_REFUSES: Partial<Record<DestinationConfig['type'], string>> = {
     'DuckDB: a DuckDB file takes one writing process on one machine, and fleet workers run on several machines at once',
   clickhouse:
     "ClickHouse: fencing checks the lease inside each batch's commit, and ClickHouse has no transactions",
+  's3-datalake':
+    "a data lake: fencing checks the lease inside each batch's commit, and a lake has no transactions",
+  'local-datalake':
+    "a data lake: fencing checks the lease inside each batch's commit, and a lake has no transactions",
 };
 
 /** The config's fleet section and sources, or a ConfigError (exit 2) saying what fleet mode needs. */

@@ -1,4 +1,5 @@
-// Rows as CSV for a warehouse's bulk path (PostgreSQL COPY FROM STDIN, DuckDB read_csv).
+// Rows as CSV for a warehouse's bulk path (PostgreSQL COPY FROM STDIN, DuckDB read_csv, the lake's Parquet).
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { CellValue } from './types.ts';
 
 const CHUNK = 256 * 1024;
@@ -50,4 +51,37 @@ export function* csvChunks(
     }
   }
   if (at > 0) yield buf.subarray(0, at);
+}
+
+/**
+ * Writes rows as a CSV file for DuckDB's read_csv; returns the read_csv options that read it back
+ * (strings always quoted, quoted empties not NULL, lines as long as the longest written).
+ */
+export function writeCsvFile(
+  file: string,
+  rows: Iterable<ReadonlyArray<CellValue | null>>,
+  width: number,
+): string {
+  const fd = openSync(file, 'w');
+  // read_csv refuses lines longer than max_line_size: size it from the longest run of chunks one line
+  // spans (chunks break between fields, so a line ends where a chunk ends with a newline).
+  let longest = 0;
+  let run = 0;
+  try {
+    for (const chunk of csvChunks(rows, width)) {
+      run += chunk.length;
+      if (chunk[chunk.length - 1] === NEWLINE) {
+        if (run > longest) longest = run;
+        run = 0;
+      }
+      writeSync(fd, chunk);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const lineMax = Math.max(2 ** 21, longest + 1024);
+  return (
+    `header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+    `allow_quoted_nulls = false, max_line_size = ${lineMax}, buffer_size = ${lineMax * 2}, parallel = false`
+  );
 }

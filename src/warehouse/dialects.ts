@@ -5,6 +5,7 @@
 // stay in one place (a future driver completes its row into a DestinationDialect).
 import { type Dialect, SQL_TYPES_BACK } from './capabilities.ts';
 import { clickhouse } from './dialects/clickhouse.ts';
+import { localDatalake, s3Datalake } from './dialects/datalake.ts';
 import { duckdb } from './dialects/duckdb.ts';
 import { postgres } from './dialects/postgres.ts';
 
@@ -98,5 +99,15 @@ const mssql: Dialect = {
   typeFromWarehouse: SQL_TYPES_BACK,
 };
 
-export const DIALECTS = { postgres, duckdb, snowflake, bigquery, redshift, clickhouse, mssql } as const;
+export const DIALECTS = {
+  postgres,
+  duckdb,
+  's3-datalake': s3Datalake,
+  'local-datalake': localDatalake,
+  snowflake,
+  bigquery,
+  redshift,
+  clickhouse,
+  mssql,
+} as const;
 export type DialectId = keyof typeof DIALECTS;

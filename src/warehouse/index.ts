@@ -23,6 +23,8 @@ const DESTINATIONS: { [T in DestinationConfig['type']]: () => Promise<Destinatio
   duckdb: () => import('./destinations/duckdb.ts'),
   postgres: () => import('./destinations/postgres.ts'),
   clickhouse: () => import('./destinations/clickhouse.ts'),
+  's3-datalake': () => import('./destinations/s3-datalake.ts'),
+  'local-datalake': () => import('./destinations/local-datalake.ts'),
 };
 
 async function openStorage(dest: DestinationConfig, namespace: string): Promise<Storage> {

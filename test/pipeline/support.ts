@@ -63,6 +63,7 @@ export async function withQuery<T>(dest: DestinationConfig, fn: (q: Query) => Pr
       await client.end();
     }
   }
+  if (dest.type !== 'duckdb') throw new Error(`withQuery reads duckdb and postgres, not ${dest.type}`);
   const instance = await DuckDBInstance.create(dest.path);
   const conn = await instance.connect();
   try {

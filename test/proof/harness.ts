@@ -12,6 +12,7 @@ import { sequence } from '../../src/emulator/hash.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { latestRows } from '../../src/warehouse/dialects/clickhouse.ts';
 import { DISCARD_KEY } from '../../src/warehouse/discards.ts';
+import { openQuery } from '../../src/warehouse/index.ts';
 import { BIN, POSTGRES_URL, PROJECT_ROOT } from '../support/env.ts';
 
 export const FULL = process.env.ACSYNC_STRESS === 'full';
@@ -61,7 +62,9 @@ export const RUN_COLUMNS = new Set([
 export type Dest =
   | { type: 'duckdb'; path: string; schema?: string }
   | { type: 'postgres'; url: string; schema: string }
-  | { type: 'clickhouse'; url: string; schema: string; password?: string };
+  | { type: 'clickhouse'; url: string; schema: string; password?: string }
+  | { type: 'local-datalake'; path: string; schema: string }
+  | { type: 's3-datalake'; bucket: string; endpoint: string; region: string; schema: string };
 
 export function destYaml(d: Dest): string[] {
   if (d.type === 'clickhouse')
@@ -70,6 +73,16 @@ export function destYaml(d: Dest): string[] {
       `    url: ${JSON.stringify(d.url)}`,
       `    database: ${d.schema}`,
       ...(d.password ? [`    password: ${JSON.stringify(d.password)}`] : []),
+    ];
+  if (d.type === 'local-datalake')
+    return ['    type: local-datalake', `    path: ${JSON.stringify(d.path)}`, `    schema: ${d.schema}`];
+  if (d.type === 's3-datalake')
+    return [
+      '    type: s3-datalake',
+      `    bucket: ${d.bucket}`,
+      `    region: ${d.region}`,
+      `    endpoint: ${JSON.stringify(d.endpoint)}`,
+      `    schema: ${d.schema}`,
     ];
   return d.type === 'duckdb'
     ? [
@@ -213,6 +226,15 @@ export async function withQuery<T>(d: Dest, fn: (q: Query) => Promise<T>): Promi
       });
     } finally {
       await client.close();
+    }
+  }
+  if (d.type === 'local-datalake' || d.type === 's3-datalake') {
+    // A lake is read the documented way: the newest row per id over the committed files.
+    const session = await openQuery({ ...d, name: 'warehouse' }, SOURCE_NAME);
+    try {
+      return await fn((sql) => session.query(sql));
+    } finally {
+      await session.close();
     }
   }
   if (d.type === 'postgres') {
@@ -385,6 +407,11 @@ export async function allText(d: Dest): Promise<Map<string, string>> {
 /** A fresh DuckDB destination in `dir`. */
 export function duckdbDest(dir: string, name: string): Dest {
   return { type: 'duckdb', path: join(dir, `${name}.duckdb`), schema: 'proof' };
+}
+
+/** A fresh local data lake in `dir`. */
+export function localLakeDest(dir: string, name: string): Dest {
+  return { type: 'local-datalake', path: join(dir, `${name}-lake`), schema: 'proof' };
 }
 
 export function postgresDest(schema: string, url = POSTGRES_URL): Dest {

@@ -20,7 +20,9 @@ async function storage(kind: Kind, tag: string): Promise<{ h: Harness; s: Storag
   const h = await harness(kind, tag);
   cleanups.push(() => h.cleanup());
   const s =
-    h.dest.type === 'duckdb' ? await openDuckDB(h.dest, h.schema) : await openPostgres(h.dest, h.schema);
+    h.dest.type === 'duckdb'
+      ? await openDuckDB(h.dest, h.schema)
+      : await openPostgres(h.dest as { url: string }, h.schema);
   cleanups.push(() => s.close());
   await s.ensureNamespace();
   return { h, s };

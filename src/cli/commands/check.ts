@@ -43,7 +43,11 @@ Examples:
         }
         const dest = config.destinations[source.destination]!;
         const where =
-          dest.type === 'duckdb' ? `duckdb ${dest.path}` : `${dest.type} ${describeDestination(dest.url)}`;
+          dest.type === 'duckdb' || dest.type === 'local-datalake'
+            ? `${dest.type} ${dest.path}`
+            : dest.type === 's3-datalake'
+              ? `s3-datalake s3://${dest.bucket}/${dest.prefix ?? ''}`
+              : `${dest.type} ${describeDestination(dest.url)}`;
         try {
           await withWarehouse(config, source, async (t) => {
             out(`  warehouse  ok    ${where}, schema ${t.schema}, e.g. table ${t.tableFor('contacts')}`);

@@ -1,13 +1,13 @@
 // DuckDB: one file, one writer process. Rows go in through DuckDB's CSV bulk path (read_csv is built in,
 // no extension needed); SQL through one connection per target. Targets on the same file inside one process
 // share the instance and its lock, because a process must not attach the same file twice.
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationUnreachableError } from '../../core/errors.ts';
 import type { LoadColumn } from '../batch.ts';
-import { csvChunks } from '../csv.ts';
+import { writeCsvFile } from '../csv.ts';
 import { duckdb } from '../dialects/duckdb.ts';
 import { Mutex, type SqlDriver, type SqlParam } from '../driver.ts';
 import { quoteIdent } from '../naming.ts';
@@ -149,23 +149,7 @@ export class DuckDBDriver implements SqlDriver {
   ): Promise<void> {
     this.tempDir ??= mkdtempSync(join(tmpdir(), 'acsync-duckdb-'));
     const file = join(this.tempDir, `load-${++this.loads}.csv`);
-    const fd = openSync(file, 'w');
-    // read_csv refuses lines longer than max_line_size: size it from the longest run of chunks one line
-    // spans (chunks break between fields, so a line ends where a chunk ends with a newline).
-    let longest = 0;
-    let run = 0;
-    try {
-      for (const chunk of csvChunks(rows, columns.length)) {
-        run += chunk.length;
-        if (chunk[chunk.length - 1] === 0x0a) {
-          if (run > longest) longest = run;
-          run = 0;
-        }
-        writeSync(fd, chunk);
-      }
-    } finally {
-      closeSync(fd);
-    }
+    const options = writeCsvFile(file, rows, columns.length);
     try {
       // A temp table is addressed by its bare name (the `temp` catalog is searched first).
       const target =
@@ -173,12 +157,9 @@ export class DuckDBDriver implements SqlDriver {
       const names = columns.map((c) => quoteIdent(c.name)).join(', ');
       // Positional column names: the real names may hold any character.
       const spec = columns.map((c, i) => `'c${i}': '${this.dialect.types[c.type]}'`).join(', ');
-      const lineMax = Math.max(2 ** 21, longest + 1024);
       await this.connection.run(
         `INSERT INTO ${target} (${names}) SELECT * FROM read_csv('${file.replace(/'/g, "''")}', ` +
-          `header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-          `allow_quoted_nulls = false, max_line_size = ${lineMax}, buffer_size = ${lineMax * 2}, ` +
-          `parallel = false, columns = {${spec}})`,
+          `${options}, columns = {${spec}})`,
       );
     } finally {
       rmSync(file, { force: true });

@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../../src/emulator/index.ts';
 import { startClickHouse } from '../../support/clickhouse.ts';
 import { dropSchema, postgresAvailable, tempDir, uniqueSchema } from '../../support/env.ts';
+import { SWIFT_CREDENTIALS, SWIFT_REGION, swiftForTests } from '../../support/swift.ts';
 import {
   clickhouseDest,
   type Dest,
   duckdbDest,
   fingerprint,
   historyRuns,
+  localLakeDest,
   postgresDest,
   SIZES,
   SUITE_TIMEOUT_MS,
@@ -28,33 +30,65 @@ const STOPPED = 'the run ended without finishing (process stopped)';
 
 const finishedOk = (statuses: string[]) => statuses.every((s) => s === 'success' || s === 'skipped');
 
-export async function crashSuite(kind: 'duckdb' | 'postgres' | 'clickhouse'): Promise<void> {
+/**
+ * `resources` narrows the sync (a slow destination's reduced run: one resource of each paging style);
+ * `kills` overrides the size's number of SIGKILLs.
+ */
+export async function crashSuite(
+  kind: 'duckdb' | 'postgres' | 'clickhouse' | 'local-datalake' | 's3-datalake',
+  options: { resources?: string[]; kills?: number } = {},
+): Promise<void> {
+  const KILLS = options.kills ?? SIZES.kills;
   const clickhouse = kind === 'clickhouse' ? await startClickHouse(`crash suite on ${kind}`) : null;
+  const swift = kind === 's3-datalake' ? await swiftForTests(`crash suite on ${kind}`) : null;
   const enabled =
     kind === 'duckdb' ||
-    (kind === 'clickhouse' ? clickhouse !== null : await postgresAvailable(`crash suite on ${kind}`));
+    kind === 'local-datalake' ||
+    (kind === 'clickhouse'
+      ? clickhouse !== null
+      : kind === 's3-datalake'
+        ? swift !== null
+        : await postgresAvailable(`crash suite on ${kind}`));
   describe.runIf(enabled)(
-    `crash suite (${kind}, ${SIZES.crashContacts} contacts, ${SIZES.kills} kills)`,
+    `crash suite (${kind}, ${SIZES.crashContacts} contacts, ${KILLS} kills${options.resources ? `, ${options.resources.length} resources` : ''})`,
     () => {
       let em: RunningEmulator;
       let accountSince = 0;
       const tmp = tempDir(`crash-${kind}`);
       const schemas: string[] = [];
-      const dest = (name: string): Dest => {
+      const dest = async (name: string): Promise<Dest> => {
         if (kind === 'duckdb') return duckdbDest(tmp.path, name);
         if (clickhouse) return clickhouseDest(clickhouse.url, `crash_${name}`);
+        if (kind === 'local-datalake') return localLakeDest(tmp.path, name);
+        if (swift) {
+          const bucket = `acsync-crash-${name}-${process.pid}`;
+          await swift.createBucket(bucket);
+          return {
+            type: 's3-datalake',
+            bucket,
+            endpoint: swift.endpoint,
+            region: SWIFT_REGION,
+            schema: 'proof',
+          };
+        }
         const s = uniqueSchema(`crash_${name}`);
         schemas.push(s);
         return postgresDest(s);
       };
 
       beforeAll(async () => {
+        if (swift) {
+          // The sync processes find their S3 credentials in the environment, as a user's would.
+          process.env.AWS_ACCESS_KEY_ID = SWIFT_CREDENTIALS.accessKeyId;
+          process.env.AWS_SECRET_ACCESS_KEY = SWIFT_CREDENTIALS.secretAccessKey;
+        }
         accountSince = Date.now();
         em = await startEmulator({ contacts: SIZES.crashContacts, rateLimit: 0, seed: 11 });
       });
       afterAll(async () => {
         await em?.close();
         await clickhouse?.stop();
+        await swift?.stop();
         for (const s of schemas) await dropSchema(s);
         tmp.cleanup();
       });
@@ -62,15 +96,17 @@ export async function crashSuite(kind: 'duckdb' | 'postgres' | 'clickhouse'): Pr
       it(
         'SIGKILLed at seeded moments and restarted, it ends identical to one uninterrupted sync',
         async () => {
-          const refDest = dest('reference');
-          const crashDest = dest('crashed');
+          const refDest = await dest('reference');
+          const crashDest = await dest('crashed');
           const refConfig = writeConfig(`${tmp.path}/reference.yaml`, refDest, {
             url: em.url,
             apiKey: em.apiKey,
+            resources: options.resources,
           });
           const crashConfig = writeConfig(`${tmp.path}/crashed.yaml`, crashDest, {
             url: em.url,
             apiKey: em.apiKey,
+            resources: options.resources,
           });
 
           // The reference: one uninterrupted sync, then an incremental one (the least work any resumed run does).
@@ -89,7 +125,7 @@ export async function crashSuite(kind: 'duckdb' | 'postgres' | 'clickhouse'): Pr
           let kills = 0;
           let endedOnTheirOwn = 0;
           const killPoints: number[] = [];
-          for (let attempt = 0; kills < SIZES.kills && attempt < SIZES.kills * 3; attempt++) {
+          for (let attempt = 0; kills < KILLS && attempt < KILLS * 3; attempt++) {
             // The first run starts from nothing; later ones resume, and need at least an incremental run's work.
             const range = attempt === 0 ? fullRequests : incrementalRequests;
             const at = 1 + Math.floor(rand() * Math.max(1, Math.floor(range * 0.9) - 1));
@@ -102,13 +138,13 @@ export async function crashSuite(kind: 'duckdb' | 'postgres' | 'clickhouse'): Pr
               endedOnTheirOwn++;
             }
           }
-          expect(kills).toBe(SIZES.kills);
+          expect(kills).toBe(KILLS);
           const final = await sync(crashConfig);
           expect(final.code, final.stderr.slice(-2000)).toBe(0);
 
           // Same tables, ids and values; no id twice.
           const [want, got] = [await fingerprint(refDest), await fingerprint(crashDest)];
-          expect(Object.keys(want).length).toBeGreaterThan(40);
+          expect(Object.keys(want).length).toBeGreaterThan(options.resources ? 5 : 40);
           expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
           for (const [table, fp] of Object.entries(want)) {
             expect(got[table], table).toEqual(fp);

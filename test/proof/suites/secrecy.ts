@@ -17,6 +17,7 @@ import {
   duckdbDest,
   type Finished,
   FULL,
+  localLakeDest,
   postgresDest,
   SUITE_TIMEOUT_MS,
   SYNC_ENV,
@@ -80,6 +81,7 @@ export async function secrecySuite(): Promise<void> {
       dests.push(duckdbDest(tmp.path, 'secrecy'));
       if (havePostgres) dests.push(postgresDest(schema));
       if (clickhouse) dests.push(clickhouseDest(clickhouse.url, 'secrecy'));
+      dests.push(localLakeDest(tmp.path, 'secrecy'));
       for (const [i, d] of dests.entries()) {
         // The key through ${VAR} for one destination, written literally for the other.
         const file = writeConfig(join(tmp.path, `secrecy-${i}.yaml`), d, {

@@ -1,0 +1,53 @@
+// Where things live in a lake, one rule each. Data files follow RudderStack's layout
+// (`rudder-datalake/<namespace>/<table>/YYYY/MM/DD/HH/<file>`, warehouse/utils GetTablePathInObjectStorage);
+// acsync's own objects (table schemas, bookkeeping tables, the manifests) sit beside the tables under
+// `_acsync/`, a name no table can take (table names always end in `rudder_<resource>` or are RudderStack's).
+
+export const LAKE_ROOT = 'rudder-datalake';
+
+export class LakeLayout {
+  /** `<LAKE_ROOT>/<namespace>/` */
+  readonly root: string;
+
+  constructor(namespace: string) {
+    this.root = `${LAKE_ROOT}/${namespace}/`;
+  }
+
+  /**
+   * A data file. Its name starts with the UTC time it was written to the millisecond, so within a table
+   * the path order is the write order: the documented read keeps, per id, the row of the greatest path.
+   */
+  dataFile(table: string, at: Date, session: string, seq: number): string {
+    const iso = at.toISOString(); // 2026-12-01T21:50:00.123Z
+    const hour = `${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.slice(11, 13)}`;
+    return `${this.root}${table}/${hour}/${stamp(at)}-${session}-${String(seq).padStart(6, '0')}.parquet`;
+  }
+
+  /** A table's columns, types and merge key (JSON). */
+  schema(table: string): string {
+    return `${this.root}_acsync/schema/${table}.json`;
+  }
+
+  get schemas(): string {
+    return `${this.root}_acsync/schema/`;
+  }
+
+  /** A bookkeeping table (state, run history) as one JSON object. */
+  records(table: string): string {
+    return `${this.root}_acsync/records/${table}.json`;
+  }
+
+  /** One process's (one run's) manifest: the data files it committed, rewritten at each commit. */
+  manifest(startedAt: Date, session: string): string {
+    return `${this.manifests}${stamp(startedAt)}-${session}.json`;
+  }
+
+  get manifests(): string {
+    return `${this.root}_acsync/manifests/`;
+  }
+}
+
+/** `20261201T215000123Z`: sorts as the time does. */
+function stamp(at: Date): string {
+  return at.toISOString().replace(/[-:.]/g, '');
+}

@@ -1,0 +1,238 @@
+// The data lakes (a local folder, and S3 on a real Swift server): a full sync, changes, then an
+// incremental sync leave exactly the account's records when the lake is read the documented way (the
+// newest row per id over the files the manifests list); files follow RudderStack's layout as zstd
+// Parquet; a failed unit of work commits nothing; the API key is in no object.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DestinationConfig } from '../../src/core/contracts.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import { runSync } from '../../src/pipeline/sync.ts';
+import { openQuery, openWarehouse, schemaFor, tableName } from '../../src/warehouse/index.ts';
+import { collectionOf, defOf, sourceFor } from '../pipeline/support.ts';
+import { PROJECT_ROOT, tempDir } from '../support/env.ts';
+import { SWIFT_CREDENTIALS, swiftForTests } from '../support/swift.ts';
+import { contact } from './harness.ts';
+
+const RESOURCES = ['contacts', 'deals', 'fields', 'field_options', 'tags', 'contact_tags'];
+const swift = await swiftForTests('the S3 data-lake tests');
+
+type Kind = 'local-datalake' | 's3-datalake';
+
+/** Every object in the lake: key → bytes. */
+async function objects(kind: Kind, dest: DestinationConfig): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  if (dest.type === 'local-datalake') {
+    for (const e of readdirSync(dest.path, { recursive: true, withFileTypes: true }))
+      if (e.isFile()) {
+        const path = join(e.parentPath, e.name);
+        out.set(relative(dest.path, path), readFileSync(path));
+      }
+    return out;
+  }
+  if (dest.type !== 's3-datalake' || !swift) throw new Error(`not a lake: ${kind}`);
+  let token: string | undefined;
+  do {
+    const page = await swift.client.send(
+      new ListObjectsV2Command({ Bucket: dest.bucket, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) {
+      const r = await swift.client.send(new GetObjectCommand({ Bucket: dest.bucket, Key: o.Key! }));
+      out.set(o.Key!, Buffer.from(await r.Body!.transformToByteArray()));
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+for (const kind of ['local-datalake', 's3-datalake'] as const) {
+  describe.runIf(kind === 'local-datalake' || swift)(`data lake (${kind})`, () => {
+    let emulator: RunningEmulator;
+    const tmp = tempDir(`lake-${kind}`);
+    let counter = 0;
+    /** A fresh, empty lake (a new folder, or a new bucket). */
+    const freshLake = async (): Promise<DestinationConfig> => {
+      const n = ++counter;
+      if (kind === 'local-datalake') return { type: kind, name: 'lake', path: join(tmp.path, `lake-${n}`) };
+      const bucket = `acsync-lake-${process.pid}-${n}`;
+      await swift!.createBucket(bucket);
+      return {
+        type: kind,
+        name: 'lake',
+        bucket,
+        prefix: 'exports/acsync',
+        region: 'us-east-1',
+        endpoint: swift!.endpoint,
+      };
+    };
+    beforeAll(async () => {
+      process.env.AWS_ACCESS_KEY_ID = SWIFT_CREDENTIALS.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = SWIFT_CREDENTIALS.secretAccessKey;
+      emulator = await startEmulator({ port: 0, contacts: 600, rateLimit: 0, seed: 43 });
+    });
+    afterAll(async () => {
+      await emulator?.close();
+      tmp.cleanup();
+    });
+
+    it('full sync, changes, incremental: exactly the account’s records, newest row per id', async () => {
+      const dest = await freshLake();
+      const source = sourceFor(emulator);
+      const sync = () => runSync({ source, destination: dest, resources: RESOURCES, logger: silentLogger() });
+      expect((await sync()).status).toBe('success');
+      const changed = [...emulator.records('contacts')][42]!;
+      const res = await fetch(`${emulator.url}/api/3/contacts/${String(changed.id)}`, {
+        method: 'PUT',
+        headers: { 'Api-Token': emulator.apiKey, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ contact: { lastName: 'Changed' } }),
+      });
+      expect(res.status).toBe(200);
+      const second = await sync();
+      expect(second.status).toBe('success');
+
+      const session = await openQuery(dest, source.name);
+      try {
+        for (const name of RESOURCES) {
+          const table = tableName(dest.type, source.tablePrefix, name);
+          const expected = [...emulator.records(collectionOf(defOf(name)))].map((r) => String(r.id)).sort();
+          const rows = await session.query(`SELECT CAST(id AS VARCHAR) AS id FROM "${table}"`);
+          expect(rows.map((r) => String(r.id)).sort(), name).toEqual(expected);
+        }
+        const contacts = tableName(dest.type, source.tablePrefix, 'contacts');
+        const [row] = await session.query(
+          `SELECT last_name FROM "${contacts}" WHERE CAST(id AS VARCHAR) = '${String(changed.id)}'`,
+        );
+        expect(row!.last_name).toBe('Changed');
+        // The lake holds both versions of the changed contact: only the read keeps one.
+        const files = await session.query(
+          `SELECT count(*) AS n FROM _acsync_files WHERE table_name = '${contacts}'`,
+        );
+        expect(Number(files[0]!.n)).toBeGreaterThan(1);
+        const history = await session.query('SELECT DISTINCT run_id, status FROM _acsync_runs');
+        expect(history.length).toBe(2);
+        expect(history.every((h) => h.status === 'success')).toBe(true);
+      } finally {
+        await session.close();
+      }
+
+      if (dest.type === 'local-datalake') {
+        // README's read, run as written on the folder: the same rows as acsync's own read.
+        const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+        const section = readme.slice(readme.indexOf('## Data lakes'));
+        const sql = /```sql\n([\s\S]*?)```/
+          .exec(section)![1]!
+          .replaceAll('/data/lake/', `${dest.path}/`)
+          .replaceAll('activecampaign_prod', schemaFor(dest, source.name));
+        const db = await DuckDBInstance.create(':memory:');
+        const conn = await db.connect();
+        try {
+          const statements = sql.split(/;\s*$/m).filter((s) => s.replace(/--.*$/gm, '').trim() !== '');
+          for (const s of statements.slice(0, -1)) await conn.run(s);
+          const rows = (await conn.runAndReadAll(statements.at(-1)!)).getRowObjectsJS();
+          const ids = rows.map((r) => String(r.id)).sort();
+          expect(ids).toEqual([...emulator.records('contacts')].map((r) => String(r.id)).sort());
+          expect(rows.find((r) => String(r.id) === String(changed.id))!.last_name).toBe('Changed');
+        } finally {
+          conn.closeSync();
+          db.closeSync();
+        }
+      }
+
+      // Files under RudderStack's layout, zstd Parquet; acsync's objects beside them.
+      const all = await objects(kind, dest);
+      const root = `${kind === 's3-datalake' ? 'exports/acsync/' : ''}rudder-datalake/${schemaFor(dest, source.name)}/`;
+      const keys = [...all.keys()];
+      expect(keys.every((k) => k.startsWith(root))).toBe(true);
+      const parquet = keys.filter((k) => k.endsWith('.parquet'));
+      for (const k of parquet)
+        expect(k.slice(root.length)).toMatch(
+          /^[a-z_]+\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{8}T\d{9}Z-[0-9a-f]{8}-\d{6}\.parquet$/,
+        );
+      expect(keys.filter((k) => !k.endsWith('.parquet')).every((k) => k.startsWith(`${root}_acsync/`))).toBe(
+        true,
+      );
+      const db = await DuckDBInstance.create(':memory:');
+      const conn = await db.connect();
+      try {
+        const file = join(tmp.path, 'probe.parquet');
+        writeFileSync(file, all.get(parquet[0]!)!);
+        const meta = await conn.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`);
+        expect(meta.getRowObjectsJS().map((r) => r.compression)).toEqual(['ZSTD']);
+      } finally {
+        conn.closeSync();
+        db.closeSync();
+      }
+
+      // The API key is in no object: not in the JSON objects, nor in any Parquet value.
+      for (const [key, body] of all) expect(body.includes(emulator.apiKey), key).toBe(false);
+      const text = await openQuery(dest, source.name);
+      try {
+        for (const name of RESOURCES) {
+          const table = tableName(dest.type, source.tablePrefix, name);
+          const [hit] = await text.query(
+            `SELECT count(*) AS n FROM "${table}" t WHERE CAST(t AS VARCHAR) LIKE '%${emulator.apiKey}%'`,
+          );
+          expect(Number(hit!.n), table).toBe(0);
+        }
+      } finally {
+        await text.close();
+      }
+    });
+
+    it('a unit of work that fails commits nothing: no file listed or left, no state, no column', async () => {
+      const dest = await freshLake();
+      const source = { name: 'Unit Source', tablePrefix: 'ac_' };
+      const ok = await openWarehouse(dest, source);
+      const batch = (ids: number[], extra: Record<string, unknown> = {}) => ({
+        runId: 'run-1',
+        resource: 'contacts',
+        records: ids.map((id) => contact(id, extra)),
+        primaryKey: 'id',
+        receivedAt: new Date(),
+        state: { cursor: ids.at(-1) ?? 0 },
+      });
+      try {
+        await ok.writeBatch(batch([1, 2, 3]));
+      } finally {
+        await ok.close();
+      }
+      const failing = await openWarehouse(dest, source, {
+        onStep: (step) => {
+          if (step === 'merged') throw new Error('stop before the commit');
+        },
+      });
+      try {
+        await expect(failing.writeBatch(batch([3, 4], { brandNewField: 'x' }))).rejects.toThrow(
+          /stop before/,
+        );
+        expect(await failing.getState('contacts')).toEqual({ cursor: 3 });
+      } finally {
+        await failing.close();
+      }
+      const session = await openQuery(dest, source.name);
+      try {
+        const rows = await session.query(
+          'SELECT CAST(id AS VARCHAR) AS id FROM ac_rudder_contacts ORDER BY 1',
+        );
+        expect(rows.map((r) => r.id)).toEqual(['1', '2', '3']);
+        const columns = await session.query(
+          "SELECT column_name FROM information_schema.columns WHERE table_name = 'ac_rudder_contacts'",
+        );
+        expect(columns.map((c) => c.column_name)).not.toContain('brand_new_field');
+        const [state] = await session.query("SELECT state FROM _acsync_state WHERE resource = 'contacts'");
+        expect(JSON.parse(String(state!.state))).toEqual({ cursor: 3 });
+      } finally {
+        await session.close();
+      }
+      const parquet = [...(await objects(kind, dest)).keys()].filter((k) => k.endsWith('.parquet'));
+      expect(parquet.length).toBe(1);
+    });
+  });
+}
+
+afterAll(async () => {
+  await swift?.stop();
+});
