@@ -1,19 +1,26 @@
 // HTTP client for ActiveCampaign API v3, built for how the real API behaves (reference §2, §7): Api-Token
-// header, a shared per-account request budget, retries with exponential backoff and jitter on 429 (honouring
-// Retry-After), 5xx, connection resets, timeouts, empty or truncated bodies, and a bounded number of 403s
-// once the key has worked. What cannot succeed ends in a typed error that never carries the key.
+// header, a shared per-account request budget that adapts to the account's other users (budget.ts), and
+// every answer that is not a good one handled by its row of the failure table (failures.ts): retried with
+// exponential backoff and jitter, or ended at once in an ApiCallError that names the outcome and never
+// carries the key.
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiRefusedError, ApiUnavailableError } from '../core/errors.ts';
 import { redact, registerSecret } from '../core/secrets.ts';
 import { budgetFor, type RequestBudget } from './budget.ts';
-import { ApiStatusError } from './errors.ts';
+import { ApiCallError } from './errors.ts';
+import {
+  attemptsFor,
+  MAX_RATE_LIMITED_MS,
+  type Outcome,
+  outcomeOfBody,
+  outcomeOfNetworkError,
+  outcomeOfStatus,
+  rowOf,
+  TRANSIENT_ATTEMPTS,
+} from './failures.ts';
 import { notifyApiResponse } from './observe.ts';
 import { apiRoot, normaliseApiUrl } from './url.ts';
-
-/** How long one request may be held back by 429s (Retry-After) before it fails. */
-const MAX_RATE_LIMITED_MS = 15 * 60_000;
 
 export type QueryParams = Record<string, string | number | undefined>;
 
@@ -36,12 +43,16 @@ export interface ApiClientOptions {
   requestsPerSecond: number;
   /** Per attempt. Default 60 s. */
   timeoutMs?: number;
-  /** Attempts per request for transient failures (5xx, resets, bad bodies). Default 8. */
+  /** At most this many requests per call, whatever the failure table allows. Default 8. */
   maxAttempts?: number;
-  /** 403s retried once the key has worked. Default 3. */
-  forbiddenRetries?: number;
   /** First backoff step; doubles per attempt up to 20 s, with jitter. Default 500 ms. */
   backoffBaseMs?: number;
+}
+
+/** What the answer must carry besides being a JSON object. */
+export interface Expect {
+  /** The member holding the records (`contacts`, `user` …): a 200 without it is a body-shape failure. */
+  key?: string;
 }
 
 interface RawResponse {
@@ -50,16 +61,13 @@ interface RawResponse {
   body: Buffer;
 }
 
-/** What to do with an answer: one row per class of status. */
-type Verdict = 'ok' | 'retry' | 'rate-limited' | 'forbidden' | 'payment' | 'redirect' | 'fail';
-function verdictFor(status: number): Verdict {
-  if (status >= 200 && status < 300) return 'ok';
-  if (status >= 300 && status < 400) return 'redirect';
-  if (status === 429) return 'rate-limited';
-  if (status === 402) return 'payment';
-  if (status === 403 || status === 401) return 'forbidden';
-  if (status >= 500) return 'retry';
-  return 'fail';
+/** One request's failure: its outcome and what the error message says about it. */
+interface Failed {
+  outcome: Outcome;
+  status?: number;
+  /** "answered 404: Not Found", "failed: ECONNRESET" … */
+  said: string;
+  retryAfterMs?: number;
 }
 
 export class ApiClient {
@@ -74,7 +82,6 @@ export class ApiClient {
   private readonly apiKey: string;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
-  private readonly forbiddenRetries: number;
   private readonly backoffBaseMs: number;
 
   constructor(opts: ApiClientOptions) {
@@ -84,8 +91,7 @@ export class ApiClient {
     this.budget = budgetFor(this.root.origin + this.root.pathname, opts.requestsPerSecond);
     // ACSYNC_HTTP_TIMEOUT_MS lets tests hold answers beyond the timeout without waiting a minute.
     this.timeoutMs = opts.timeoutMs ?? (Number(process.env.ACSYNC_HTTP_TIMEOUT_MS) || 60_000);
-    this.maxAttempts = opts.maxAttempts ?? 8;
-    this.forbiddenRetries = opts.forbiddenRetries ?? 3;
+    this.maxAttempts = opts.maxAttempts ?? TRANSIENT_ATTEMPTS;
     this.backoffBaseMs = opts.backoffBaseMs ?? 500;
     const AgentClass = this.root.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new AgentClass({ keepAlive: true, maxSockets: 16 });
@@ -98,107 +104,108 @@ export class ApiClient {
     return u;
   }
 
-  async get(path: string, params: QueryParams = {}, counter?: RequestCounter): Promise<ApiResponse> {
+  async get(
+    path: string,
+    params: QueryParams = {},
+    counter?: RequestCounter,
+    expect: Expect = {},
+  ): Promise<ApiResponse> {
     const url = this.url(path, params);
     const what = `GET ${url.pathname}${url.search}`;
-    let attempt = 0;
-    let forbidden = 0;
+    // Requests that count against the row's attempts (429s do not: they are the budget talking).
+    let attempts = 0;
     let rateLimited = 0;
     let waitedMs = 0;
     for (;;) {
-      attempt++;
       await this.budget.take();
       this.requests++;
       if (counter) counter.requests++;
-      let res: RawResponse;
-      try {
-        res = await this.send(url);
-        notifyApiResponse({ root: this.root.href, status: res.status });
-      } catch (err) {
-        notifyApiResponse({ root: this.root.href, status: 'network' });
-        const reason = networkReason(err);
-        if (attempt < this.maxAttempts) {
-          await this.backoff(attempt);
-          continue;
-        }
-        throw new ApiUnavailableError(`${what} failed after ${attempt} attempts: ${reason}`);
+      const answer = await this.attempt(url, expect);
+      if ('body' in answer) {
+        this.keyWorked = true;
+        return answer;
       }
-      switch (verdictFor(res.status)) {
-        case 'ok': {
-          const text = res.body.toString('utf8');
-          let body: unknown;
-          try {
-            body = text.trim() === '' ? undefined : JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          if (body && typeof body === 'object' && !Array.isArray(body)) {
-            this.keyWorked = true;
-            return { body: body as Record<string, unknown>, bytes: res.body.length };
-          }
-          // Empty 200s and truncated JSON happen on the real API: ask again.
-          if (attempt < this.maxAttempts) {
-            await this.backoff(attempt);
-            continue;
-          }
-          throw new ApiUnavailableError(
-            `${what} kept answering ${text.trim() === '' ? 'an empty body' : 'invalid JSON'} after ${attempt} attempts`,
-          );
-        }
-        case 'rate-limited': {
+      const row = rowOf(answer.outcome);
+      let paused = false;
+      if (row.slowsBudget) {
+        this.budget.busy();
+        const waitMs = answer.retryAfterMs ?? this.backoffMs(Math.max(1, attempts + 1));
+        this.budget.pause(waitMs);
+        paused = true;
+        if (answer.outcome === 'rate-limited') {
           this.rateLimited++;
           rateLimited++;
-          const retryAfter = Number(res.headers['retry-after']);
-          const waitMs =
-            Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : this.backoffMs(rateLimited);
-          this.budget.pause(waitMs);
-          // 429s are the budget talking, not a failure: they do not use up attempts. Only a request that has
-          // been told to wait for longer than MAX_RATE_LIMITED_MS in total gives up.
-          attempt--;
           waitedMs += Math.max(waitMs, 1000);
           if (waitedMs > MAX_RATE_LIMITED_MS) {
-            throw new ApiUnavailableError(
+            throw new ApiCallError(
               `${what} was rate limited ${rateLimited} times over ${Math.round(waitedMs / 1000)} s`,
+              'rate-limited',
               429,
             );
           }
           continue;
         }
-        case 'retry':
-          if (attempt < this.maxAttempts) {
-            await this.backoff(attempt);
-            continue;
-          }
-          throw new ApiUnavailableError(
-            `${what} answered ${res.status} after ${attempt} attempts`,
-            res.status,
-          );
-        case 'forbidden':
-          // The real API raises 403 intermittently on valid keys; retry a few times once the key has worked.
-          // A key that never worked gets one second chance only (a rejected key should fail fast).
-          if (forbidden < (this.keyWorked ? this.forbiddenRetries : 1)) {
-            forbidden++;
-            attempt--;
-            await this.backoff(forbidden);
-            continue;
-          }
-          throw new ApiStatusError(`${what} answered ${res.status} (forbidden)${detail(res)}`, res.status);
-        case 'payment':
-          throw new ApiRefusedError(
-            'ActiveCampaign answered 402: the account has a payment problem; the sync cannot continue',
-            402,
-          );
-        case 'redirect':
-          throw new ApiRefusedError(
-            `not an ActiveCampaign API URL — check the account name/URL (${what} was redirected${
-              res.headers.location ? ` to ${safeLocation(res.headers.location)}` : ''
-            })`,
-            res.status,
-          );
-        default:
-          throw new ApiStatusError(`${what} answered ${res.status}${detail(res)}`, res.status);
       }
+      attempts++;
+      if (attempts < attemptsFor(row, this.keyWorked, this.maxAttempts)) {
+        if (!paused) await this.backoff(attempts);
+        continue;
+      }
+      const after = attempts > 1 ? ` (${attempts} attempts)` : '';
+      throw new ApiCallError(`${what} ${answer.said}${after}`, answer.outcome, answer.status, row.refused);
     }
+  }
+
+  /** One request: the parsed body, or what went wrong. */
+  private async attempt(url: URL, expect: Expect): Promise<ApiResponse | Failed> {
+    let res: RawResponse;
+    try {
+      res = await this.send(url);
+    } catch (err) {
+      notifyApiResponse({ root: this.root.href, status: 'network' });
+      const outcome = outcomeOfNetworkError(err);
+      return { outcome, said: `failed: ${networkReason(err, outcome, url)}` };
+    }
+    notifyApiResponse({ root: this.root.href, status: res.status });
+    this.observeLimit(res);
+    const { status } = res;
+    if (status >= 200 && status < 300) {
+      const text = res.body.toString('utf8');
+      const shape = outcomeOfBody(headerOf(res, 'content-type'), text, expect.key);
+      if ('body' in shape) return { body: shape.body, bytes: res.body.length };
+      return {
+        outcome: shape.outcome,
+        status,
+        said: `answered ${status} with ${BODY_SAID[shape.outcome](expect)}`,
+      };
+    }
+    const outcome = outcomeOfStatus(status);
+    const retryAfter = Number(headerOf(res, 'retry-after'));
+    const retryAfterMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined;
+    if (outcome === 'redirect') {
+      const location = headerOf(res, 'location');
+      return {
+        outcome,
+        status,
+        said: `was redirected (${status})${location ? ` to ${safeLocation(location)}` : ''}`,
+      };
+    }
+    if (outcome === 'payment')
+      return {
+        outcome,
+        status,
+        said: 'answered 402: the account has a payment problem; the sync cannot continue',
+      };
+    return { outcome, status, said: `answered ${status}${detail(res)}`, retryAfterMs };
+  }
+
+  /** Feeds the budget what the account said about its bucket. */
+  private observeLimit(res: RawResponse): void {
+    const remaining = Number.parseInt(headerOf(res, 'ratelimit-remaining') ?? '', 10);
+    if (Number.isFinite(remaining)) {
+      const limit = Number.parseInt(headerOf(res, 'ratelimit-limit') ?? '', 10);
+      this.budget.observe(remaining, Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_LIMIT);
+    } else if (res.status >= 200 && res.status < 300) this.budget.quiet();
   }
 
   close(): void {
@@ -242,14 +249,34 @@ export class ApiClient {
   }
 }
 
-function networkReason(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { code?: string; name?: string; message?: string };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
-    if (e.code) return e.code;
-    if (e.message) return redact(e.message);
+/** ActiveCampaign's documented `RateLimit-Limit`, for answers that give only the remaining count. */
+const DEFAULT_LIMIT = 5;
+
+const BODY_SAID: Record<string, (e: Expect) => string> = {
+  'empty-body': () => 'an empty body',
+  'invalid-json': () => 'invalid JSON',
+  'html-200': () => 'an HTML page instead of JSON',
+  'not-an-object': () => 'JSON that is not an object',
+  'missing-key': (e) => `an object without "${e.key}"`,
+};
+
+function headerOf(res: RawResponse, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function networkReason(err: unknown, outcome: Outcome, url: URL): string {
+  const e = (err && typeof err === 'object' ? err : {}) as { code?: string; message?: string };
+  if (outcome === 'timeout') return 'timed out';
+  if (outcome === 'dns') return `the host name ${url.hostname} does not resolve (${e.code})`;
+  if (outcome === 'tls') {
+    // OpenSSL's reason ("wrong version number", "certificate has expired") without its source location.
+    const parts = (e.message ?? '').split(':').map((p) => p.trim());
+    const why = parts.reverse().find((p) => /^[a-z][a-z -]+$/i.test(p) && p.includes(' ')) ?? '';
+    return `the TLS connection to ${url.host} failed (${e.code}${why && why !== e.code ? `: ${redact(why)}` : ''})`;
   }
-  return redact(String(err));
+  if (e.code) return e.code;
+  return redact(e.message ?? String(err));
 }
 
 /** A short, secret-free excerpt of an error body (AC's error shapes vary, §2.3). */

@@ -1,12 +1,16 @@
-// Errors the API client raises besides the shared ones in core/errors.ts.
+// The error every failed API call ends in: what it ended in (a row of failures.ts) and a secret-free message.
 import { AcsyncError, ExitCode } from '../core/errors.ts';
+import type { Outcome } from './failures.ts';
 
-/** A non-retryable answer (400, 404, 422 …) or a 403 that outlasted its retries. */
-export class ApiStatusError extends AcsyncError {
+export class ApiCallError extends AcsyncError {
   constructor(
     message: string,
-    readonly status: number,
+    readonly outcome: Outcome,
+    /** The HTTP status, when an answer came. */
+    readonly status?: number,
+    /** The API refused the account (exit 3) rather than a request failing (exit 1). */
+    refused = false,
   ) {
-    super(message, ExitCode.syncFailed);
+    super(message, refused ? ExitCode.apiRefused : ExitCode.syncFailed);
   }
 }

@@ -1,32 +1,29 @@
-// The cheap credential check the docs themselves use: GET /api/3/users/me.
+// The cheap credential check the docs themselves use: GET /api/3/users/me. Whatever it ends in stops the
+// caller; the failure table's `check` column says what the user is told.
 import type { SourceConfig } from '../core/contracts.ts';
 import { ApiRefusedError, ApiUnavailableError } from '../core/errors.ts';
 import { ApiClient } from './client.ts';
-import { ApiStatusError } from './errors.ts';
+import { ApiCallError } from './errors.ts';
+import { type CheckVerdict, rowOf } from './failures.ts';
 
 export interface VerifiedUser {
   username: string;
   email?: string;
 }
 
-/** Reads `/users/me` through an existing client; maps refusals to ApiRefusedError (exit 3). */
+/**
+ * Reads `/users/me` through an existing client. Throws ApiRefusedError (exit 3) when the key, the account
+ * or the URL is refused, ApiUnavailableError (exit 1) when the API could not be reached.
+ */
 export async function whoAmI(client: ApiClient): Promise<VerifiedUser> {
   let body: Record<string, unknown>;
   try {
-    ({ body } = await client.get('users/me'));
+    ({ body } = await client.get('users/me', {}, undefined, { key: 'user' }));
   } catch (err) {
-    if (err instanceof ApiStatusError && (err.status === 401 || err.status === 403)) {
-      throw new ApiRefusedError('the API key was rejected (403 on /api/3/users/me)', err.status);
-    }
-    if (err instanceof ApiStatusError && err.status === 404) {
-      throw new ApiRefusedError(
-        `not an ActiveCampaign API URL — check the account name/URL (${client.root.origin} has no /api/3/users/me)`,
-        404,
-      );
-    }
+    if (err instanceof ApiCallError) throw checkError(rowOf(err.outcome).check, err, client.root.origin);
     throw err;
   }
-  const user = body.user as { username?: unknown; email?: unknown } | undefined;
+  const user = body.user as { username?: unknown; email?: unknown } | null;
   if (!user || typeof user !== 'object') {
     throw new ApiRefusedError(
       `not an ActiveCampaign API URL — check the account name/URL (${client.root.origin}/api/3/users/me has no "user")`,
@@ -36,6 +33,23 @@ export async function whoAmI(client: ApiClient): Promise<VerifiedUser> {
     username: typeof user.username === 'string' ? user.username : '',
     ...(typeof user.email === 'string' ? { email: user.email } : {}),
   };
+}
+
+const CHECK_ERRORS: Record<CheckVerdict, (err: ApiCallError, origin: string) => Error> = {
+  'key-rejected': (err) =>
+    new ApiRefusedError(`the API key was rejected (${err.status} on /api/3/users/me)`, err.status),
+  'not-an-api': (err) =>
+    new ApiRefusedError(
+      `not an ActiveCampaign API URL — check the account name/URL (${err.message})`,
+      err.status,
+    ),
+  payment: (err) => new ApiRefusedError(err.message, err.status),
+  unreachable: (err, origin) =>
+    new ApiUnavailableError(`could not reach ${origin}: ${err.message}`, err.status),
+};
+
+function checkError(verdict: CheckVerdict, err: ApiCallError, origin: string): Error {
+  return CHECK_ERRORS[verdict](err, origin);
 }
 
 /**
@@ -54,11 +68,6 @@ export async function verifyCredentials(
   });
   try {
     return await whoAmI(client);
-  } catch (err) {
-    if (err instanceof ApiUnavailableError) {
-      throw new ApiUnavailableError(`could not reach ${client.root.origin}: ${err.message}`, err.status);
-    }
-    throw err;
   } finally {
     client.close();
   }

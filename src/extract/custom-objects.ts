@@ -1,7 +1,9 @@
 // Custom objects: each schema's records become their own resource, `custom_object_<slug>`, found at sync time
-// by listing /customObjects/schemas. The feature is plan-gated: 403/404/400 mean "none on this account".
+// by listing /customObjects/schemas. The feature is plan-gated: what the failure table skips (400, 403, 404, a
+// redirect, once /users/me confirms the account) means "none on this account".
 import type { ApiClient, RequestCounter } from '../api/client.ts';
-import { ApiStatusError } from '../api/errors.ts';
+import { decide } from '../api/failures.ts';
+import { whoAmI } from '../api/verify.ts';
 import { customObjectResource, type ResourceDef } from './catalog.ts';
 import { arrayOf, PAGE_SIZE } from './paginate.ts';
 
@@ -16,7 +18,9 @@ export async function discoverCustomObjects(client: ApiClient, counter: RequestC
   const seen = new Set<string>();
   try {
     for (let offset = 0; ; offset += PAGE_SIZE) {
-      const { body } = await client.get('customObjects/schemas', { limit: PAGE_SIZE, offset }, counter);
+      const { body } = await client.get('customObjects/schemas', { limit: PAGE_SIZE, offset }, counter, {
+        key: 'schemas',
+      });
       const schemas = arrayOf(body, 'schemas');
       for (const s of schemas) {
         if (typeof s.id !== 'string' || seen.has(s.id)) continue;
@@ -27,10 +31,9 @@ export async function discoverCustomObjects(client: ApiClient, counter: RequestC
       if (schemas.length < PAGE_SIZE) break;
     }
   } catch (err) {
-    if (err instanceof ApiStatusError && [400, 403, 404].includes(err.status)) {
-      return { resources: [], unavailable: err.message };
-    }
-    throw err;
+    const d = await decide(err, { confirmAccount: () => whoAmI(client) });
+    if (d.action === 'skip') return { resources: [], unavailable: d.reason };
+    throw d.cause ?? err;
   }
   return { resources };
 }

@@ -5,14 +5,9 @@
 // batches commit.
 import { randomUUID } from 'node:crypto';
 import { ApiClient, type RequestCounter } from '../api/client.ts';
+import { decide } from '../api/failures.ts';
 import type { ResourceSummary, RunResult, SyncOptions, WarehouseTarget } from '../core/contracts.ts';
-import {
-  AcsyncError,
-  ApiRefusedError,
-  DestinationUnreachableError,
-  describeError,
-  ExitCode,
-} from '../core/errors.ts';
+import { AcsyncError, DestinationUnreachableError, describeError, ExitCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { registerSecret } from '../core/secrets.ts';
 import {
@@ -236,7 +231,8 @@ async function chooseResources(
     for (const d of found.resources) if ((!wanted || wanted.has(d.name)) && !skip.has(d.name)) defs.push(d);
     for (const n of wanted ?? []) if (!found.resources.some((d) => d.name === n)) missing.push(n);
   } else {
-    if (error instanceof ApiRefusedError) fatal = { exitCode: error.exitCode, message: describeError(error) };
+    const d = await decide(error);
+    if (d.action === 'stop') fatal = { exitCode: d.exitCode, message: d.reason };
     else logger.warn({ err: describeError(error) }, 'could not list custom object schemas');
     missing.push(...(wanted ?? []));
   }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/api/client.ts';
-import { ApiStatusError } from '../../src/api/errors.ts';
+import { ApiCallError } from '../../src/api/errors.ts';
 import { verifyCredentials } from '../../src/api/verify.ts';
 import { ApiRefusedError, ApiUnavailableError } from '../../src/core/errors.ts';
 
@@ -104,8 +104,9 @@ describe('ApiClient', () => {
     const s = await serve([{ status: 502, body: `{"message":"bad gateway for ${KEY}"}` }]);
     const c = client(s.url, { maxAttempts: 3 });
     const err = await c.get('deals').catch((e) => e);
-    expect(err).toBeInstanceOf(ApiUnavailableError);
-    expect(err.message).toMatch(/GET \/api\/3\/deals answered 502 after 3 attempts/);
+    expect(err).toBeInstanceOf(ApiCallError);
+    expect(err.outcome).toBe('server-error');
+    expect(err.message).toMatch(/GET \/api\/3\/deals answered 502: bad gateway for .* \(3 attempts\)/);
     expect(err.message).not.toContain(KEY);
     expect(s.seen.length).toBe(3);
     c.close();
@@ -146,7 +147,8 @@ describe('ApiClient', () => {
     const s = await serve([{ status: 403, body: '{"message":"Forbidden"}' }]);
     const c = client(s.url);
     const err = await c.get('lists').catch((e) => e);
-    expect(err).toBeInstanceOf(ApiStatusError);
+    expect(err).toBeInstanceOf(ApiCallError);
+    expect(err.outcome).toBe('forbidden');
     expect(err.status).toBe(403);
     expect(s.seen.length).toBe(2);
     c.close();
@@ -158,29 +160,32 @@ describe('ApiClient', () => {
     await c.get('users/me');
     expect((await c.get('lists')).body).toEqual({ lists: [] });
     const s2 = await serve((n) => (n === 0 ? {} : { status: 403 }));
-    const c2 = client(s2.url, { forbiddenRetries: 2 });
+    const c2 = client(s2.url);
     await c2.get('users/me');
     const err = await c2.get('lists').catch((e) => e);
-    expect(err).toBeInstanceOf(ApiStatusError);
-    expect(s2.seen.length).toBe(1 + 3);
+    expect(err).toBeInstanceOf(ApiCallError);
+    // The failure table's forbidden row: 4 requests in all once the key has worked.
+    expect(s2.seen.length).toBe(1 + 4);
     c.close();
     c2.close();
   });
 
-  it('stops on 402 and on a login-page redirect with ApiRefusedError (exit 3)', async () => {
+  it('ends a 402 at once with exit code 3, and a redirect at once naming where it went', async () => {
     const s = await serve([{ status: 402, body: '{}' }]);
     const err = await client(s.url)
       .get('contacts')
       .catch((e) => e);
-    expect(err).toBeInstanceOf(ApiRefusedError);
+    expect(err).toBeInstanceOf(ApiCallError);
     expect(err.exitCode).toBe(3);
     expect(err.message).toMatch(/402.*payment/);
     const s2 = await serve([{ status: 302, headers: { Location: 'https://www.activecampaign.com/login/' } }]);
     const err2 = await client(s2.url)
       .get('contacts')
       .catch((e) => e);
-    expect(err2).toBeInstanceOf(ApiRefusedError);
-    expect(err2.message).toMatch(/not an ActiveCampaign API URL — check the account name\/URL/);
+    expect(err2).toBeInstanceOf(ApiCallError);
+    expect(err2.outcome).toBe('redirect');
+    expect(err2.message).toMatch(/was redirected \(302\) to https:\/\/www\.activecampaign\.com\/login\//);
+    expect(s2.seen.length).toBe(1);
   });
 
   it('fails 404/422 at once with the API message', async () => {
@@ -188,7 +193,7 @@ describe('ApiClient', () => {
     const err = await client(s.url)
       .get('contacts/1')
       .catch((e) => e);
-    expect(err).toBeInstanceOf(ApiStatusError);
+    expect(err).toBeInstanceOf(ApiCallError);
     expect(err.message).toContain('No Result found for Subscriber with id 1');
     expect(s.seen.length).toBe(1);
   });
