@@ -28,6 +28,12 @@ export async function syncOne(
   source: SourceConfig,
   req: SyncRequest,
 ): Promise<RunResult> {
+  // One sync per account at a time on this machine (api/lock.ts): wait here, before the warehouse opens.
+  const { lockAccount } = await import('../api/lock.ts');
+  const lock = await lockAccount(source.url, {
+    signal: req.signal,
+    onNotice: (message) => req.logger.warn({ source: source.name }, message),
+  });
   const progress = createProgress({
     live: !req.quiet && wantsLiveProgress(req.json ?? false),
     logger: req.logger,
@@ -50,6 +56,7 @@ export async function syncOne(
     });
   } finally {
     progress.stop();
+    lock.release();
   }
   if (!req.quiet) {
     if (req.json) out(summaryJson(result));
