@@ -2,8 +2,8 @@
 // every integration on it (forms, Zapier, shop syncs, other keys), so acsync is a good neighbour:
 // - Requests take evenly spaced slots (no bursts) at the current rate, never above the configured one.
 // - The rate adapts (AIMD): every answer's `RateLimit-Remaining` says how full the account's bucket is. Low
-//   (others are busy) → the rate drops by a tenth, at most once per second; high (the account is quiet) →
-//   it climbs back toward the configured rate by a small step per answer. A 429 or a 503 halves it.
+//   (others are busy) → the rate drops by a share, at most once per second; high (the account is quiet) →
+//   it climbs back toward the configured rate, linearly with the quiet time. A 429 or a 503 cuts it harder.
 // - A 429 or 503 also pauses every request sharing the budget (Retry-After, or the client's backoff), as
 //   the docs ask ("pause the existing requests").
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,21 +16,30 @@ export const ADAPT = {
   lowShare: 0.2,
   /** At or above this share: the account is quiet. */
   highShare: 0.6,
-  /** Rate kept after a low reading (multiplicative decrease). */
-  lowFactor: 0.9,
+  /** Rate kept after a low reading (multiplicative decrease)… */
+  lowFactor: 0.85,
+  /** …and after a reading of 0 left. */
+  emptyFactor: 0.7,
   /** Rate kept after a 429 or 503. */
-  busyFactor: 0.5,
+  busyFactor: 0.6,
   /** Decreases are at least this far apart: answers in flight report the same dip. */
   decreaseGapMs: 1000,
-  /** Added per quiet answer, as a share of the configured rate (additive increase). */
-  stepShare: 0.0125,
-} as const;
+  /** While answers say the account is quiet, the rate climbs by this share of the budget per second. */
+  riseShare: 0.05,
+};
+export type Adaptation = typeof ADAPT;
 
 export class RequestBudget {
   private nextSlot = 0;
+  /** When the last request went; slots are spaced from it at the current rate. */
+  private lastSlot = Number.NEGATIVE_INFINITY;
   private pausedUntil = 0;
+  private readonly waiters: Array<() => void> = [];
+  private pumping = false;
   private lastDecrease = Number.NEGATIVE_INFINITY;
   private lastBusy = Number.NEGATIVE_INFINITY;
+  /** When the rate last climbed, or was held: only quiet time counts toward the climb. */
+  private lastRise = Number.NEGATIVE_INFINITY;
   /** Requests per second now: between ADAPT.floor and `perSecond`. */
   private current: number;
 
@@ -38,6 +47,7 @@ export class RequestBudget {
   constructor(
     readonly perSecond: number,
     private readonly now: () => number = Date.now,
+    private readonly adapt: Adaptation = ADAPT,
   ) {
     this.current = perSecond;
   }
@@ -47,16 +57,45 @@ export class RequestBudget {
     return this.current;
   }
 
-  /** Resolves when the caller may send one request. */
-  async take(): Promise<void> {
-    for (;;) {
-      const now = this.now();
-      const start = Math.max(now, this.nextSlot, this.pausedUntil);
-      if (this.current > 0) this.nextSlot = start + 1000 / this.current;
-      if (start > now) await sleep(start - now);
-      // A pause that arrived while we waited wins over the slot we were given.
-      if (this.pausedUntil <= this.now()) return;
+  /**
+   * Resolves when the caller may send one request. Callers are served in order by one timer, so a pause or
+   * a new rate applies at once to everyone waiting (no slot booked at the old rate is kept).
+   */
+  take(): Promise<void> {
+    if (this.current <= 0 && this.waiters.length === 0 && this.pausedUntil <= this.now())
+      return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      if (!this.pumping) void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.waiters.length > 0) {
+        const wait = this.nextAt() - this.now();
+        if (wait > 0) {
+          await sleep(wait);
+          continue; // a pause or a slowdown may have come meanwhile
+        }
+        this.book(this.now());
+        this.waiters.shift()!();
+      }
+    } finally {
+      this.pumping = false;
     }
+  }
+
+  /** When the next request may go (epoch ms on this budget's clock). */
+  nextAt(): number {
+    return Math.max(this.now(), this.nextSlot, this.pausedUntil);
+  }
+
+  /** Records a request sent at `t`: the next one goes a slot later. */
+  book(t: number): void {
+    this.lastSlot = t;
+    this.nextSlot = this.current > 0 ? t + 1000 / this.current : t;
   }
 
   /** Holds every request back for `ms` (a 429's Retry-After, a 503). */
@@ -67,8 +106,10 @@ export class RequestBudget {
   /** An answer carried `RateLimit-Remaining` (and maybe `RateLimit-Limit`). */
   observe(remaining: number, limit: number): void {
     if (this.perSecond <= 0 || !(limit > 0)) return;
-    if (remaining <= limit * ADAPT.lowShare) this.decrease(ADAPT.lowFactor);
-    else if (remaining >= limit * ADAPT.highShare) this.increase();
+    const a = this.adapt;
+    if (remaining <= limit * a.lowShare) this.decrease(remaining <= 0 ? a.emptyFactor : a.lowFactor);
+    else if (remaining >= limit * a.highShare) this.increase();
+    else this.lastRise = this.now();
   }
 
   /** An answer without rate-limit headers and without a 429: the account is not complaining. */
@@ -79,34 +120,38 @@ export class RequestBudget {
   /** A 429 or 503: the account is over its limit. */
   busy(): void {
     if (this.perSecond <= 0) return;
-    // Requests in flight meet the same full bucket: one halving per burst of 429s.
+    // Requests in flight meet the same empty bucket: one decrease per burst of 429s.
     const t = this.now();
-    if (t - this.lastBusy < ADAPT.decreaseGapMs) return;
+    this.lastRise = t;
+    if (t - this.lastBusy < this.adapt.decreaseGapMs) return;
     this.lastBusy = t;
     this.lastDecrease = t;
-    this.setRate(this.current * ADAPT.busyFactor);
+    this.setRate(this.current * this.adapt.busyFactor);
   }
 
   private decrease(factor: number): void {
     const t = this.now();
-    if (t - this.lastDecrease < ADAPT.decreaseGapMs) return;
+    this.lastRise = t;
+    if (t - this.lastDecrease < this.adapt.decreaseGapMs) return;
     this.lastDecrease = t;
     this.setRate(this.current * factor);
   }
 
   private increase(): void {
+    const t = this.now();
+    const quietMs = Math.min(1000, Math.max(0, t - this.lastRise));
+    this.lastRise = t;
     if (this.current >= this.perSecond) return;
-    this.setRate(Math.min(this.perSecond, this.current + this.perSecond * ADAPT.stepShare));
+    this.setRate(
+      Math.min(this.perSecond, this.current + (this.perSecond * this.adapt.riseShare * quietMs) / 1000),
+    );
   }
 
   /** The next slot moves with the rate, so a slowdown applies at once and a speed-up does not wait. */
   private setRate(wanted: number): void {
-    const rate = Math.max(Math.min(ADAPT.floor, this.perSecond), wanted);
-    if (this.current > 0 && this.nextSlot > 0) {
-      const last = this.nextSlot - 1000 / this.current;
-      this.nextSlot = last + 1000 / rate;
-    }
+    const rate = Math.max(Math.min(this.adapt.floor, this.perSecond), wanted);
     this.current = rate;
+    if (Number.isFinite(this.lastSlot)) this.nextSlot = this.lastSlot + 1000 / rate;
   }
 }
 
