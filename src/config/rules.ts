@@ -4,7 +4,8 @@
 export const MIN_CRON_GAP_MINUTES = 15;
 
 export const DEFAULTS = {
-  requestsPerSecond: 5,
+  /** Of the account's 5: the rest is headroom for its other users (forms, Zapier, shop syncs). */
+  requestsPerSecond: 4,
   lookbackHours: 24,
   startAt: '00:00',
   timezone: 'UTC',

@@ -1,5 +1,6 @@
 // The commented starter acsync.yaml that `acsync init` writes (and `acsync demo` reuses).
 import { BASIC_INTERVALS } from '../core/contracts.ts';
+import { DEFAULTS } from './rules.ts';
 
 export interface StarterOptions {
   sourceName: string;
@@ -52,7 +53,7 @@ export function starterConfig(o: StarterOptions): string {
     `    # schedule: { type: basic, every: 1h, startAt: "02:00" }   # every: ${BASIC_INTERVALS.join(' | ')}; UTC`,
     '    # schedule: { type: cron, expression: "0 */6 * * *", timezone: UTC }   # at least 15 minutes apart',
     '    resources: all                # or a list: [contacts, deals, contact_tags]  (see: acsync resources)',
-    `    requestsPerSecond: ${o.requestsPerSecond ?? 5}          # share of the account's 5 requests/second`,
+    `    requestsPerSecond: ${o.requestsPerSecond ?? DEFAULTS.requestsPerSecond}          # of the account's 5 requests/second; the rest is left to its other users`,
     '    # lookbackHours: 24           # re-read this much before each incremental cursor',
     '    destination: warehouse',
     '',

@@ -74,7 +74,7 @@ export interface SourceConfig {
   schedule: Schedule;
   /** 'all' or catalog resource names. */
   resources: 'all' | string[];
-  /** This source's share of the account's request budget (default 5). 0 = unlimited (emulator only). */
+  /** This source's share of the account's 5 requests/second (default 4). 0 = unlimited (emulator only). */
   requestsPerSecond: number;
   /** Key into the config's `destinations`. */
   destination: string;

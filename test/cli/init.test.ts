@@ -36,7 +36,7 @@ describe('acsync init', () => {
       tablePrefix: 'crm_',
       schedule: { type: 'manual' },
       resources: 'all',
-      requestsPerSecond: 5,
+      requestsPerSecond: 4,
     });
     expect(cfg.destinations.warehouse).toEqual({
       type: 'duckdb',

@@ -61,7 +61,7 @@ describe('loadConfig', () => {
         tablePrefix: 'ac_',
         schedule: { type: 'basic', every: '1h', startAt: '02:00' },
         resources: 'all',
-        requestsPerSecond: 5,
+        requestsPerSecond: 4,
         destination: 'warehouse',
         lookbackHours: 24,
       },
