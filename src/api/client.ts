@@ -45,6 +45,8 @@ export interface ApiClientOptions {
   timeoutMs?: number;
   /** At most this many requests per call, whatever the failure table allows. Default 8. */
   maxAttempts?: number;
+  /** How long one call may be held back by 429s before it fails. Default 15 minutes. */
+  maxRateLimitedMs?: number;
   /** First backoff step; doubles per attempt up to 20 s, with jitter. Default 500 ms. */
   backoffBaseMs?: number;
 }
@@ -82,6 +84,7 @@ export class ApiClient {
   private readonly apiKey: string;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
+  private readonly maxRateLimitedMs: number;
   private readonly backoffBaseMs: number;
 
   constructor(opts: ApiClientOptions) {
@@ -92,6 +95,7 @@ export class ApiClient {
     // ACSYNC_HTTP_TIMEOUT_MS lets tests hold answers beyond the timeout without waiting a minute.
     this.timeoutMs = opts.timeoutMs ?? (Number(process.env.ACSYNC_HTTP_TIMEOUT_MS) || 60_000);
     this.maxAttempts = opts.maxAttempts ?? TRANSIENT_ATTEMPTS;
+    this.maxRateLimitedMs = opts.maxRateLimitedMs ?? MAX_RATE_LIMITED_MS;
     this.backoffBaseMs = opts.backoffBaseMs ?? 500;
     const AgentClass = this.root.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new AgentClass({ keepAlive: true, maxSockets: 16 });
@@ -136,7 +140,7 @@ export class ApiClient {
           this.rateLimited++;
           rateLimited++;
           waitedMs += Math.max(waitMs, 1000);
-          if (waitedMs > MAX_RATE_LIMITED_MS) {
+          if (waitedMs > this.maxRateLimitedMs) {
             throw new ApiCallError(
               `${what} was rate limited ${rateLimited} times over ${Math.round(waitedMs / 1000)} s`,
               'rate-limited',
