@@ -72,7 +72,7 @@ export const FAILURES: readonly FailureRow[] = [
     action: 'skip',
     attempts: 1,
     check: 'not-an-api',
-    reason: 'not available on this account (redirected)',
+    reason: 'not available on this account',
   },
   {
     outcome: 'bad-request',
