@@ -21,6 +21,7 @@ const SCRIPTS = [
   'load-clickhouse.bench.ts',
   'e2e.bench.ts',
   'fleet.bench.ts',
+  'ratelimit.bench.ts',
 ];
 const RESULTS = join(ROOT, 'bench/results.json');
 
