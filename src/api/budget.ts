@@ -79,7 +79,11 @@ export class RequestBudget {
           await sleep(wait);
           continue; // a pause or a slowdown may have come meanwhile
         }
-        this.book(this.now());
+        // A timer that fired late keeps the grid (up to half a slot late), so event-loop lag under load does
+        // not stretch every gap and lower the rate; later than that, the budget was idle: start afresh.
+        const due = Math.max(this.nextSlot, this.pausedUntil);
+        const spacing = this.current > 0 ? 1000 / this.current : 0;
+        this.book(this.now() - due <= spacing / 2 ? due : this.now());
         this.waiters.shift()!();
       }
     } finally {

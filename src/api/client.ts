@@ -130,15 +130,17 @@ export class ApiClient {
         return answer;
       }
       const row = rowOf(answer.outcome);
-      let paused = false;
+      const limited = answer.outcome === 'rate-limited';
+      if (limited) {
+        this.rateLimited++;
+        rateLimited++;
+      }
       if (row.slowsBudget) {
+        // The account is over its limit: everyone sharing the budget waits and slows down.
         this.budget.busy();
-        const waitMs = answer.retryAfterMs ?? this.backoffMs(Math.max(1, attempts + 1));
+        const waitMs = answer.retryAfterMs ?? this.backoffMs(limited ? rateLimited : attempts + 1);
         this.budget.pause(waitMs);
-        paused = true;
-        if (answer.outcome === 'rate-limited') {
-          this.rateLimited++;
-          rateLimited++;
+        if (limited) {
           waitedMs += Math.max(waitMs, 1000);
           if (waitedMs > this.maxRateLimitedMs) {
             throw new ApiCallError(
@@ -152,7 +154,7 @@ export class ApiClient {
       }
       attempts++;
       if (attempts < attemptsFor(row, this.keyWorked, this.maxAttempts)) {
-        if (!paused) await this.backoff(attempts);
+        if (!row.slowsBudget) await this.backoff(attempts);
         continue;
       }
       const after = attempts > 1 ? ` (${attempts} attempts)` : '';
@@ -171,7 +173,8 @@ export class ApiClient {
       return { outcome, said: `failed: ${networkReason(err, outcome, url)}` };
     }
     notifyApiResponse({ root: this.root.href, status: res.status });
-    this.observeLimit(res);
+    // A 429/503 slows the budget through its row (busy); its RateLimit-Remaining (0) would count twice.
+    if (res.status !== 429 && res.status !== 503) this.observeLimit(res);
     const { status } = res;
     if (status >= 200 && status < 300) {
       const text = res.body.toString('utf8');
