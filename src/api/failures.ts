@@ -4,7 +4,8 @@
 //
 //   retry  ask again (backoff with jitter) up to `attempts` requests in all; when they run out the resource
 //          fails (on the credential check: the API could not be reached)
-//   skip   the account does not offer this resource: `skipped` with the reason, not a failure
+//   skip   the account does not offer this resource: `skipped` with the reason, not a failure; only once
+//          /users/me still answers (a wrong URL or a revoked key must not pass for "not on this plan")
 //   fail   this resource fails with the reason; the others go on
 //   stop   nothing else can succeed either (payment problem, no such host, broken TLS): the run stops
 //
@@ -275,8 +276,8 @@ export function outcomeOfNetworkError(err: unknown): Outcome {
 }
 
 /**
- * The outcome of a 200's body, or null when it is a JSON object carrying `key` (the member that holds the
- * records; none to check when undefined).
+ * The outcome of a 2xx's body, or the body itself when it is a JSON object carrying `key` (the member that
+ * holds the records; nothing to check when undefined). A missing key is a failure, never an empty last page.
  */
 export function outcomeOfBody(
   contentType: string | undefined,
