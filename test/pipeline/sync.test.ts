@@ -97,6 +97,15 @@ for (const touch of [false, true]) {
           onProgress: (e) => progress.push(e.kind),
         });
         await expectRun(first, true);
+        // Two keys, one column: an activity's own reference_type wins over reference.type (RudderStack's rule).
+        const activity = [...emulator.records('activities')].find(
+          (a) => a.reference_type !== (a.reference as { type?: unknown } | null)?.type,
+        )!;
+        const [row] = await query(
+          dest,
+          `SELECT reference_type AS t FROM ${qualified(dest, source, 'activities')} WHERE CAST(id AS VARCHAR) = '${String(activity.id)}'`,
+        );
+        expect(row?.t).toBe(activity.reference_type);
         // The account holds future dates in cursor fields (reminders, activities): the cursors met them.
         const now = Date.now();
         const ahead = (c: string, f: string) =>

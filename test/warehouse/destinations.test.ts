@@ -268,6 +268,39 @@ describe.each(kinds)('%s', (kind) => {
     expect((await b.history()).map((r) => r.runId)).toEqual(['rb']);
   });
 
+  it('a field of many types gets a string column in a new table; an adopted table keeps its type', async () => {
+    const values = [
+      { id: '1', field: '3', value: '2024-01-02' },
+      { id: '2', field: '4', value: 'Blue' },
+      { id: '3', field: '5', value: 12 },
+    ];
+    const fieldValues = (extra: Partial<WriteBatch> = {}) =>
+      batch(values, { cursor: 'x' }, { resource: 'field_values', stringFields: ['value'], ...extra });
+    const { h, target } = await setup(kind, 'mixed');
+    expect(await target.writeBatch(fieldValues())).toEqual({ rowsWritten: 3, discards: 0 });
+    expect((await h.columns('ac_rudder_field_values')).value.toLowerCase()).toMatch(/^(text|varchar)$/);
+    expect(await h.rows(`SELECT id, value FROM ${h.schema}.ac_rudder_field_values ORDER BY id`)).toEqual([
+      { id: '1', value: '2024-01-02T00:00:00.000Z' },
+      { id: '2', value: 'Blue' },
+      { id: '3', value: '12' },
+    ]);
+    // The same batch without the rule: the first value's type (a date) wins and the others are discarded.
+    const { h: h2, target: plain } = await setup(kind, 'mixedplain');
+    expect((await plain.writeBatch(fieldValues({ stringFields: undefined }))).discards).toBe(2);
+    expect((await h2.columns('ac_rudder_field_values')).value.toLowerCase()).toMatch(/timestamp/);
+    // A table RudderStack created with a timestamp column keeps it (the destination's schema wins).
+    const h3 = await harness(kind, 'mixedadopted');
+    harnesses.push(h3);
+    await h3.exec(`CREATE SCHEMA IF NOT EXISTS ${h3.schema}`);
+    await h3.exec(
+      `CREATE TABLE ${h3.schema}.ac_rudder_field_values (id TEXT, received_at TIMESTAMPTZ, value TIMESTAMPTZ)`,
+    );
+    const adopted = await openWarehouse(h3.dest, { name: 'Test Source', tablePrefix: 'ac_' });
+    open.push(adopted);
+    expect((await adopted.writeBatch(fieldValues())).discards).toBe(2);
+    expect((await h3.columns('ac_rudder_field_values')).value.toLowerCase()).toMatch(/timestamp/);
+  });
+
   it('adopts tables RudderStack created: existing types win, missing columns are added, discards shared', async () => {
     const h = await harness(kind, 'adopt');
     harnesses.push(h);
