@@ -5,7 +5,9 @@
 import type { DestinationConfig, SourceConfig } from '../../src/core/contracts.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { customObjectResourceName, findResource } from '../../src/extract/catalog.ts';
+import { latestRows } from '../../src/warehouse/dialects/clickhouse.ts';
 import { DIALECTS } from '../../src/warehouse/dialects.ts';
+import { DISCARD_KEY } from '../../src/warehouse/discards.ts';
 import { Flattener } from '../../src/warehouse/flatten.ts';
 import { schemaFor, tableName } from '../../src/warehouse/index.ts';
 import { RUDDER_COLUMN_SET } from '../../src/warehouse/rudder-columns.ts';
@@ -43,7 +45,7 @@ function norm(v: unknown, type: string): string | null {
 
 function rudderType(dataType: string): string {
   const t = dataType.toUpperCase();
-  if (t.startsWith('TIMESTAMP')) return 'datetime';
+  if (t.startsWith('TIMESTAMP') || /DATETIME/.test(t)) return 'datetime';
   if (/INT/.test(t)) return 'int';
   if (/DOUBLE|DECIMAL|NUMERIC|FLOAT|REAL/.test(t)) return 'float';
   return 'string';
@@ -64,8 +66,12 @@ export async function compareResource(
   const table = tableName(dest.type, source.tablePrefix, resource);
   const pk = findResource(resource)?.primaryKey ?? 'id';
   const out: Mismatch = { resource, missing: [], duplicated: [], stale: [], live: 0 };
+  // ClickHouse is read the documented way: the newest row per id (DateTime holds whole seconds).
+  const ch = dest.type === 'clickhouse';
   const cols = await q(
-    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${table}'`,
+    ch
+      ? `SELECT name AS column_name, type AS data_type FROM system.columns WHERE database = '${schema}' AND table = '${table}'`
+      : `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${table}'`,
   );
   const types = new Map(cols.map((c) => [String(c.column_name), rudderType(String(c.data_type))]));
   const records = [...em.records(collectionFor(em, resource))];
@@ -77,17 +83,21 @@ export async function compareResource(
   const recordColumns = [...types.keys()].filter((c) => !RUDDER_COLUMN_SET.has(c));
   const select = recordColumns.map((c) =>
     types.get(c) === 'datetime'
-      ? `epoch_ms(${ident(c)}) AS ${ident(c)}`
-      : `CAST(${ident(c)} AS VARCHAR) AS ${ident(c)}`,
+      ? `${ch ? `toUnixTimestamp(${ident(c)}) * 1000` : `epoch_ms(${ident(c)})`} AS ${ident(c)}`
+      : `${ch ? `toString(${ident(c)})` : `CAST(${ident(c)} AS VARCHAR)`} AS ${ident(c)}`,
   );
+  const from = ch
+    ? `(${latestRows(`${ident(schema)}.${ident(table)}`)})`
+    : `${ident(schema)}.${ident(table)}`;
+  const discardsFrom = ch
+    ? `(${latestRows(`${ident(schema)}.rudder_discards`, DISCARD_KEY)})`
+    : `${ident(schema)}.rudder_discards`;
   const rows = await q(
-    `SELECT CAST(id AS VARCHAR) AS id${select.length ? `, ${select.join(', ')}` : ''} FROM ${ident(schema)}.${ident(table)}`,
+    `SELECT ${ch ? 'toString(id)' : 'CAST(id AS VARCHAR)'} AS id${select.length ? `, ${select.join(', ')}` : ''} FROM ${from}`,
   );
   const discards = new Set(
     (
-      await q(
-        `SELECT row_id, column_name FROM ${ident(schema)}.rudder_discards WHERE table_name = '${table}'`,
-      ).catch(() => [])
+      await q(`SELECT row_id, column_name FROM ${discardsFrom} WHERE table_name = '${table}'`).catch(() => [])
     ).map((d) => `${String(d.row_id)}\u0000${String(d.column_name)}`),
   );
   const byId = new Map<string, Record<string, unknown>>();
@@ -111,7 +121,8 @@ export async function compareResource(
     });
     for (const c of recordColumns) {
       const type = types.get(c)!;
-      const want = norm(expected.get(c), type);
+      let want = norm(expected.get(c), type);
+      if (ch && type === 'datetime' && want !== null) want = String(Math.floor(Number(want) / 1000) * 1000);
       const got =
         row[c] === null || row[c] === undefined ? null : norm(row[c], type === 'datetime' ? 'ms' : type);
       if (want === got) continue;

@@ -14,7 +14,8 @@ import { testDestination } from '../../src/serve/actions.ts';
 import { displaySettings } from '../../src/serve/destination-types.ts';
 import { latestRows } from '../../src/warehouse/dialects/clickhouse.ts';
 import { openQuery, openWarehouse, tableName } from '../../src/warehouse/index.ts';
-import { collectionOf, sourceFor } from '../pipeline/support.ts';
+import { compareResource, describeMismatch } from '../pipeline/exact.ts';
+import { collectionOf, sourceFor, withQuery } from '../pipeline/support.ts';
 import { type ClickHouseServer, startClickHouse } from '../support/clickhouse.ts';
 import { tempDir } from '../support/env.ts';
 import { contact } from './harness.ts';
@@ -87,6 +88,15 @@ describe.runIf(server)('ClickHouse destination', () => {
       compared++;
     }
     expect(compared).toBeGreaterThan(40);
+    // Every live record's every cell, as the account holds it now (test/pipeline/exact.ts).
+    const problems = await withQuery(dest(database), async (q) => {
+      const out: string[] = [];
+      for (const s of result.resources)
+        if (s.status === 'success')
+          out.push(describeMismatch(await compareResource(q, emulator, dest(database), source, s.name)));
+      return out.filter(Boolean);
+    });
+    expect(problems).toEqual([]);
   }
 
   it(
