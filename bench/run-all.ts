@@ -19,6 +19,7 @@ const SCRIPTS = [
   'extract.bench.ts',
   'load.bench.ts',
   'load-clickhouse.bench.ts',
+  'load-lake.bench.ts',
   'e2e.bench.ts',
   'fleet.bench.ts',
   'ratelimit.bench.ts',
