@@ -42,7 +42,10 @@ export interface ResourceDef {
   params?: Record<string, string>;
   /** For `sideload`: the resource whose responses carry these records. */
   sideloadOf?: string;
-  /** 404/400/403 mean "not on this plan/account": the resource is skipped, not failed. */
+  /**
+   * Known to depend on the plan (shown by `acsync resources`). Whether a refusal skips a resource is the
+   * failure table's rule (api/failures.ts), the same for every resource that is not essential.
+   */
   planGated?: boolean;
   /** A template: one resource per custom object schema, discovered at sync time. */
   perSchema?: boolean;

@@ -1,6 +1,7 @@
 // The one thing a scan needs from the API: GET a list page. Scans depend on this small interface, not on
 // the concrete ApiClient (which satisfies it), so their logic is testable against any source of pages.
-import type { QueryParams, RequestCounter } from '../api/client.ts';
+import type { Expect, QueryParams, RequestCounter } from '../api/client.ts';
+import { rowOf } from '../api/failures.ts';
 import { AcsyncError, ExitCode } from '../core/errors.ts';
 
 export interface PageFetcher {
@@ -8,6 +9,8 @@ export interface PageFetcher {
     path: string,
     params: QueryParams,
     counter?: RequestCounter,
+    /** The member the answer must hold: the ApiClient ends a 200 without it in its `missing-key` failure. */
+    expect?: Expect,
   ): Promise<{ body: Record<string, unknown>; bytes: number }>;
 }
 
@@ -27,12 +30,14 @@ export class IncompleteScanError extends AcsyncError {
   }
 }
 
-/** A 200 without the collection's array (`{}`, an HTML page parsed as something else) is asked again. */
-const SHAPE_RETRIES = 3;
+/** A 200 whose collection member is not an array is asked again (the failure table's body-shape attempts). */
+const SHAPE_RETRIES = rowOf('missing-key').attempts;
 
 /**
  * GETs one list page and insists on the array key: a 200 without it is not an empty page (it would end a
- * scan as if complete), so it is asked again, then ends the scan as incomplete.
+ * scan as if complete). The ApiClient raises its `missing-key` failure (api/failures.ts) when the key is
+ * absent; a fetcher that does not check, or a member that is not an array, is asked again here, then ends
+ * the scan as incomplete.
  */
 export async function fetchList(
   fetcher: PageFetcher,
@@ -42,7 +47,7 @@ export async function fetchList(
   counter?: RequestCounter,
 ): Promise<ListPage> {
   for (let attempt = 1; ; attempt++) {
-    const res = await fetcher.get(path, params, counter);
+    const res = await fetcher.get(path, params, counter, { key: arrayKey });
     const records = res.body[arrayKey];
     if (Array.isArray(records)) {
       return {
