@@ -19,7 +19,12 @@ const load = () => Math.round(loadavg()[0]! * 10) / 10;
 const server = await startClickHouse('the ClickHouse load benchmark');
 if (!server) process.exit(1);
 const dir = tempDir('bench-clickhouse');
-const client = createClient({ url: server.url, log: { level: ClickHouseLogLevel.OFF } });
+// The export and the bulk insert of 500,000 rows take minutes on a busy machine.
+const client = createClient({
+  url: server.url,
+  request_timeout: 1_800_000,
+  log: { level: ClickHouseLogLevel.OFF },
+});
 try {
   const db = 'load_bench';
   const dest: DestinationConfig = { type: 'clickhouse', name: 'bench', url: server.url, schema: db };

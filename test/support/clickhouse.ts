@@ -1,6 +1,6 @@
 // A ClickHouse server of the test's own: Debian's clickhouse-server (installed by .ci/run) started on a
-// free port with a self-contained config under a temp dir (HTTP only, 127.0.0.1, UTC), and stopped with
-// the test. Under CI=true a missing or failing server is an error; elsewhere the test skips and says why.
+// free port with a self-contained config under a temp dir (tmpfs when there is one; HTTP only, 127.0.0.1,
+// UTC), and stopped with the test. Under CI=true a missing or failing server is an error; elsewhere the test skips and says why.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -88,7 +88,10 @@ export async function startClickHouse(what: string): Promise<ClickHouseServer | 
       what,
       'clickhouse-server is not installed (apt-get install clickhouse-server clickhouse-client; .ci/run does)',
     );
-  const dir = mkdtempSync(join(tmpdir(), 'acsync-clickhouse-'));
+  // On tmpfs where there is one: a server writes a directory per insert and column files in each, and
+  // removing a crash suite's hundred thousand files from disk took minutes on a busy machine.
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = mkdtempSync(join(base, 'acsync-clickhouse-'));
   for (const sub of ['data', 'tmp', 'log', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub));
   const port = await freePort();
   writeFileSync(join(dir, 'config.xml'), config(dir, port));
