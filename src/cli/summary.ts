@@ -15,9 +15,25 @@ export function renderSummary(result: RunResult): string {
     `${result.source}: ${MARK[result.status] ?? result.status} — ${result.events.toLocaleString('en-US')} events ` +
     `in ${formatDuration(result.durationMs)} (run ${result.runId})`;
   const table = renderTable(
-    ['resource', 'table', 'events', 'rows written', 'status'],
-    result.resources.map((r) => [r.name, r.table, r.events, r.rowsWritten, MARK[r.status] ?? r.status]),
+    ['resource', 'table', 'events', 'rows written', 'requests', 'deleted', 'status'],
+    result.resources.map((r) => [
+      r.name,
+      r.table,
+      r.events,
+      r.rowsWritten,
+      r.requests ?? 0,
+      r.deleted ?? 0,
+      MARK[r.status] ?? r.status,
+    ]),
   );
+  const tier = result.tier
+    ? `Tier: ${result.tier.name} (${result.tier.reason})${
+        result.tier.deferred.length
+          ? `; ${result.tier.deferred.length} resource(s) left to the next reconcile: ${result.tier.deferred.join(', ')}`
+          : ''
+      }`
+    : '';
+  const fallbacks = result.resources.flatMap((r) => (r.notes ?? []).map((n) => `  ${r.name}: ${n}`));
   // Reasons go under the table, so one long message does not widen every row.
   const reasons = result.resources.filter((r) => r.error).map((r) => `  ${r.name} (${r.status}): ${r.error}`);
   const skipped = result.resources.filter((r) => r.status === 'skipped').length;
@@ -25,7 +41,7 @@ export function renderSummary(result: RunResult): string {
     skipped ? `${skipped} resource(s) skipped: not available to this account or plan (not an error).` : '',
     result.error ? `Stopped: ${result.error}` : '',
   ].filter(Boolean);
-  return redactDeep([head, table, ...reasons, ...notes].join('\n'));
+  return redactDeep([head, tier, table, ...reasons, ...fallbacks, ...notes].filter(Boolean).join('\n'));
 }
 
 /** The `sync --json` line: the RunResult with every string scrubbed of secrets. */

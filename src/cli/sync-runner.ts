@@ -12,6 +12,8 @@ import { renderSummary, summaryJson } from './summary.ts';
 export interface SyncRequest {
   resources?: string[];
   fullRefresh?: boolean;
+  /** Force a tier (`sync --reconcile`). */
+  tier?: 'fast' | 'reconcile';
   /** Print JSON summaries on stdout instead of tables. */
   json?: boolean;
   /** Print nothing on stdout (the daemon logs instead). */
@@ -47,6 +49,7 @@ export async function syncOne(
       destination: config.destinations[source.destination]!,
       resources: req.resources,
       fullRefresh: req.fullRefresh,
+      ...(req.tier ? { tier: req.tier } : {}),
       logger: req.logger.child({ source: source.name }),
       onProgress: (e) => {
         progress.onProgress(e);

@@ -282,6 +282,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadedConfig {
     requestsPerSecond: s.requestsPerSecond,
     destination: s.destination ?? destinationNames[0]!,
     lookbackHours: s.lookbackHours,
+    reconcileEveryHours: s.reconcileEveryHours,
   }));
   const config: LoadedConfig = {
     file,

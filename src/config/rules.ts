@@ -7,6 +7,8 @@ export const DEFAULTS = {
   /** Of the account's 5: the rest is headroom for its other users (forms, Zapier, shop syncs). */
   requestsPerSecond: 4,
   lookbackHours: 24,
+  /** Hours between reconcile runs (issue 10); runs in between are fast-tier. */
+  reconcileEveryHours: 24,
   startAt: '00:00',
   timezone: 'UTC',
   resources: 'all' as const,

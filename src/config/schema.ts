@@ -105,6 +105,11 @@ export const sourceSchema = z.strictObject({
     .min(0)
     .max(24 * 365)
     .default(DEFAULTS.lookbackHours),
+  reconcileEveryHours: z
+    .number({ error: 'expected a number of hours (0 = every run is a reconcile)' })
+    .min(0)
+    .max(24 * 365)
+    .default(DEFAULTS.reconcileEveryHours),
   /** Optional when the file defines exactly one destination. */
   destination: nonEmpty.optional(),
 });

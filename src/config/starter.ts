@@ -55,6 +55,7 @@ export function starterConfig(o: StarterOptions): string {
     '    resources: all                # or a list: [contacts, deals, contact_tags]  (see: acsync resources)',
     `    requestsPerSecond: ${o.requestsPerSecond ?? DEFAULTS.requestsPerSecond}          # of the account's 5 requests/second; the rest is left to its other users`,
     '    # lookbackHours: 24           # re-read this much before each incremental cursor',
+    '    # reconcileEveryHours: 24     # full re-read + delete marking this often; fast syncs in between',
     '    destination: warehouse',
     '',
   ].join('\n');

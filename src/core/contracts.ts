@@ -80,6 +80,11 @@ export interface SourceConfig {
   destination: string;
   /** Look-back window applied to incremental cursors, in hours (default 24). */
   lookbackHours: number;
+  /**
+   * Hours between reconcile runs (full re-reads and delete detection); runs in between are fast-tier.
+   * 0 = every run is a reconcile. The config file defaults it to 24; absent = 0.
+   */
+  reconcileEveryHours?: number;
 }
 
 // ───────────────────────────── extraction ─────────────────────────────
@@ -98,6 +103,8 @@ export interface ExtractedPage {
   state: JsonObject;
   /** Primary-key field of these records ('id' nearly everywhere). */
   primaryKey: string;
+  /** Delete detection: every id this page returned, for a scan reading the whole collection (WriteBatch.seen). */
+  seen?: { ids: string[]; fresh: boolean; complete: boolean };
 }
 
 // ───────────────────────────── loading ─────────────────────────────
@@ -114,6 +121,12 @@ export interface WriteBatch {
   state: JsonObject;
   /** Raw keys whose values take many types by design: a column created for them is a string column. */
   stringFields?: readonly string[];
+  /**
+   * Delete detection (issue 10), for scans that read the whole collection: `ids` every id the API returned
+   * in these pages (written or not); `fresh` forget ids staged by an earlier scan first; `complete` the
+   * scan ended complete: mark the rows whose id was not seen.
+   */
+  seen?: { ids: string[]; fresh: boolean; complete: boolean };
 }
 
 export interface WriteResult {
@@ -121,6 +134,8 @@ export interface WriteResult {
   rowsWritten: number;
   /** Cells that could not be coerced and went to rudder_discards. */
   discards: number;
+  /** Rows marked deleted (`seen.complete` batches only). */
+  deleted?: number;
 }
 
 export type RunStatus = 'running' | 'success' | 'partial' | 'failed' | 'skipped';
@@ -136,6 +151,10 @@ export interface RunHistoryRow {
   finishedAt: Date | null;
   status: RunStatus;
   error: string | null;
+  /** Issue 10: the run's tier, requests this resource took, rows it marked deleted (null: not recorded). */
+  tier?: string | null;
+  requests?: number | null;
+  deleted?: number | null;
 }
 
 /** How one resource of a run ended, as recorded in the run history. */
@@ -145,6 +164,8 @@ export interface ResourceOutcome {
   status: RunStatus;
   error?: string | null;
   finishedAt: Date;
+  requests?: number;
+  deleted?: number;
 }
 
 /**
@@ -161,8 +182,10 @@ export interface WarehouseTarget {
   resetState(resources?: string[]): Promise<void>;
   /** Normalises, merges by id and stores `state`, all in one transaction. */
   writeBatch(batch: WriteBatch): Promise<WriteResult>;
+  /** Several resources' batches (one scan's members) in one transaction. */
+  writeBatches(batches: readonly WriteBatch[]): Promise<WriteResult[]>;
   /** Marks this source's stale `running` rows `failed`, then writes a `running` row per resource. */
-  startRun(run: { runId: string; startedAt: Date; resources: string[] }): Promise<void>;
+  startRun(run: { runId: string; startedAt: Date; resources: string[]; tier?: string }): Promise<void>;
   finishResource(runId: string, resource: string, outcome: ResourceOutcome): Promise<void>;
   history(opts?: { limit?: number }): Promise<RunHistoryRow[]>;
   close(): Promise<void>;
@@ -177,6 +200,10 @@ export interface ResourceSummary {
   rowsWritten: number;
   status: Exclude<RunStatus, 'running'>;
   requests?: number;
+  /** Rows marked deleted by this run (issue 10). */
+  deleted?: number;
+  /** What else the user should know (a fallback from include= to the direct scan). */
+  notes?: string[];
   error?: string;
 }
 
@@ -187,6 +214,8 @@ export interface RunSummary {
   events: number;
   durationMs: number;
   resources: ResourceSummary[];
+  /** Which tier ran (issue 10) and why; resources the fast tier left to the next reconcile. */
+  tier?: { name: 'fast' | 'reconcile'; reason: string; deferred: string[] };
 }
 
 /** Live progress, emitted by the pipeline for the CLI's progress display. */
@@ -204,6 +233,8 @@ export interface SyncOptions {
   resources?: string[];
   /** Ignore and overwrite the stored cursors. */
   fullRefresh?: boolean;
+  /** `reconcile` (sync --reconcile) or `fast` forces a tier; default `auto` (reconcileEveryHours). */
+  tier?: 'auto' | 'fast' | 'reconcile';
   logger: import('./log.ts').Logger;
   onProgress?: (event: ProgressEvent) => void;
   /** Aborting asks for a graceful stop: the current batch commits with its state, then the run ends. */

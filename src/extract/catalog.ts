@@ -55,11 +55,18 @@ export interface ResourceDef {
    * keeps its type). Raw API keys.
    */
   mixedTypeFields?: string[];
+  /**
+   * A child of contacts that `/contacts?include=<include>` side-loads (reference §6, evidence [M]): the
+   * contacts scan carries it, each contact lists its ids under `include`, rows name their contact in
+   * `parentField`. Its own path stays the direct scan, used when include= proves incomplete (sideload.ts).
+   */
+  includedBy?: { parent: string; include: string; parentField: string };
 }
 
 const client = { kind: 'client' } as const;
 const full = { kind: 'full' } as const;
 const updatedAfter = { kind: 'server', param: 'filters[updated_after]', format: 'date' } as const;
+const onContacts = (include: string) => ({ parent: 'contacts', include, parentField: 'contact' });
 
 /** Shorthand for the common case: offset paging, primary key `id`, array key = path. */
 function r(
@@ -83,20 +90,29 @@ function r(
 export const CATALOG: readonly ResourceDef[] = [
   // The big ones first: the pipeline starts resources in catalog order.
   r('contacts', 'contacts', ['udate'], { paging: 'keyset-id', incremental: updatedAfter }),
-  r('field_values', 'fieldValues', ['udate'], { mixedTypeFields: ['value'] }),
-  r('contact_tags', 'contactTags', ['udate', 'updated_timestamp']),
+  r('field_values', 'fieldValues', ['udate'], {
+    mixedTypeFields: ['value'],
+    includedBy: onContacts('fieldValues'),
+  }),
+  r('contact_tags', 'contactTags', ['udate', 'updated_timestamp'], { includedBy: onContacts('contactTags') }),
   r('activities', 'activities', ['tstamp'], {
     paging: 'keyset-time',
     incremental: { kind: 'server', param: 'after', format: 'datetime' },
     params: { 'orders[tstamp]': 'ASC' },
   }),
-  r('contact_lists', 'contactLists', ['udate', 'updated_timestamp']),
+  r('contact_lists', 'contactLists', ['udate', 'updated_timestamp'], {
+    includedBy: onContacts('contactLists'),
+  }),
   r('deals', 'deals', ['mdate'], { incremental: updatedAfter }),
   r('email_activities', 'emailActivities', ['tstamp']),
-  r('contact_automations', 'contactAutomations', ['lastdate', 'remdate', 'adddate']),
+  r('contact_automations', 'contactAutomations', ['lastdate', 'remdate', 'adddate'], {
+    includedBy: onContacts('contactAutomations'),
+  }),
   r('notes', 'notes', ['mdate']),
   r('bounce_logs', 'bounceLogs', ['updated_timestamp']),
-  r('contact_data', 'contactData', ['tstamp', 'updated_timestamp']),
+  r('contact_data', 'contactData', ['tstamp', 'updated_timestamp'], {
+    includedBy: onContacts('contactData'),
+  }),
   r('contact_emails', 'contactEmails', ['sdate', 'updated_timestamp']),
   r('contact_deals', 'contactDeals', ['updated_timestamp']),
   r('contact_conversions', 'contactConversions', ['cdate', 'udate']),

@@ -15,8 +15,8 @@ import {
   stateAfterPage,
   updateTime,
 } from './cursor.ts';
-import { IncompleteScanError, type PageFetcher } from './fetcher.ts';
-import { withKey } from './keys.ts';
+import { IncompleteScanError, type PageFetcher, totalHint } from './fetcher.ts';
+import { recordKey, withKey } from './keys.ts';
 import {
   arrayOf,
   keysetPages,
@@ -25,6 +25,7 @@ import {
   type RawPage,
   timeKeysetPages,
 } from './paginate.ts';
+import { checkInclude, includeParam, totalsAgree } from './sideload.ts';
 import { type ResourceState, readState, toJson } from './state.ts';
 
 export interface ScanPlan {
@@ -34,11 +35,29 @@ export interface ScanPlan {
   members: ResourceDef[];
 }
 
-/** Groups selected resources into scans: side-loaded resources ride along with their parent's requests. */
-export function planScans(selected: ResourceDef[]): ScanPlan[] {
+/**
+ * Groups selected resources into scans: side-loaded resources ride along with their parent's requests, and
+ * children of contacts ride on the contacts scan through include= (unless `sideload` is off, contacts is
+ * not selected, or the child is in `direct`: its include= proved incomplete on this account).
+ */
+export function planScans(
+  selected: ResourceDef[],
+  opts: { sideload?: boolean; direct?: ReadonlySet<string> } = {},
+): ScanPlan[] {
   const plans = new Map<string, ScanPlan>();
+  const names = new Set(selected.map((d) => d.name));
+  const rides = (def: ResourceDef) =>
+    def.includedBy !== undefined &&
+    opts.sideload !== false &&
+    names.has(def.includedBy.parent) &&
+    !opts.direct?.has(def.name);
   for (const def of selected) {
-    const source = def.paging === 'sideload' ? findResource(def.sideloadOf!)! : def;
+    const source =
+      def.paging === 'sideload'
+        ? findResource(def.sideloadOf!)!
+        : rides(def)
+          ? findResource(def.includedBy!.parent)!
+          : def;
     const key = source.name;
     let plan = plans.get(key);
     if (!plan) {
@@ -61,6 +80,20 @@ export interface ScanOptions {
   prefetch?: number;
   /** When the run started (epoch ms): stored cursors never pass it. Default: when the scan starts. */
   startedAt?: number;
+  /**
+   * A side-loaded child's include= proved incomplete (sideload.ts): its state now says `direct`, and the
+   * caller runs its direct scan. Called once per child and scan.
+   */
+  onIncomplete?: (resource: string, reason: string) => void;
+  /** Verify side-loaded children against their collections' meta.total at the end (default true). */
+  verify?: boolean;
+  /**
+   * Use the API's date filter (default true). A reconcile reads contacts and deals whole instead, writing
+   * only what changed (the cursor then filters on the client) and seeing every id.
+   */
+  serverFilter?: boolean;
+  /** Stage the ids of members read whole, for delete detection (ExtractedPage.seen). */
+  trackDeletes?: boolean;
 }
 
 export interface ScanPage {
@@ -77,16 +110,27 @@ interface MemberRun {
   prev: ResourceState;
   cursor: Cursor;
   isSource: boolean;
+  /** Side-loaded on a date-filtered parent scan: only the changed parents' children are seen. */
+  partial: boolean;
+  /** include= was found incomplete for this child during this scan. */
+  incomplete: boolean;
+  /** Rows side-loaded so far (for the meta.total check). */
+  seen: number;
+  /** Stages its ids for delete detection; `fresh` until its first page is handed over. */
+  staging: boolean;
+  fresh: boolean;
 }
 
 /**
  * Yields the scan's pages. A scan that cannot show it read everything yields its last page with the cursor
  * left where it was, then throws IncompleteScanError saying why (the resource fails; the next run retries).
+ * Every member of a scan commits in the same unit of work (the pipeline writes a scan's batches together),
+ * so a scan resumes where its last commit left it, side-loaded children included.
  */
 export async function* runScan(plan: ScanPlan, opts: ScanOptions): AsyncGenerator<ScanPage> {
   const startedAt = opts.startedAt ?? Date.now();
-  // Mid-scan resume only for single-resource scans: members of a shared scan commit separately.
-  const canResume = plan.members.length === 1 && !opts.fullRefresh;
+  const canResume = !opts.fullRefresh;
+  const source = plan.source;
   const members: MemberRun[] = plan.members.map((def) => {
     const prev = opts.fullRefresh ? readState(null) : readState(opts.states.get(def.name));
     const cursor = openCursor(def, prev, {
@@ -95,14 +139,32 @@ export async function* runScan(plan: ScanPlan, opts: ScanOptions): AsyncGenerato
       fullRefresh: opts.fullRefresh,
       resume: canResume,
     });
-    return { def, prev, cursor, isSource: def === plan.source };
+    return {
+      def,
+      prev,
+      cursor,
+      isSource: def === source,
+      partial: false,
+      incomplete: false,
+      seen: 0,
+      staging: false,
+      fresh: false,
+    };
   });
-  const start: PagePosition = canResume && members[0].prev.scan ? members[0].prev.scan.position : {};
+  const lead = members.find((m) => m.isSource) ?? members[0];
+  const start: PagePosition = canResume && lead.prev.scan ? lead.prev.scan.position : {};
+  const resumed = Object.keys(start).length > 0;
 
-  const source = plan.source;
-  // A server-side filter narrows the request itself: only when the scan feeds just that resource.
-  const alone = plan.members.length === 1 && members[0].isSource;
+  // A server-side filter narrows the request itself: only when nothing else than side-loaded children of
+  // the changed parents rides on it (their cursors then stay where the last full scan left them).
+  const sourceRun = members.find((m) => m.isSource);
+  const filterable =
+    opts.serverFilter !== false &&
+    sourceRun !== undefined &&
+    plan.members.every((d) => d === source || d.includedBy !== undefined);
   const params: QueryParams = { ...source.params };
+  const include = includeParam(plan.members.filter((d) => d !== source));
+  if (include) params.include = include;
   const target = {
     client: opts.client,
     path: source.path,
@@ -112,45 +174,134 @@ export async function* runScan(plan: ScanPlan, opts: ScanOptions): AsyncGenerato
     counter: opts.counter,
     prefetch: opts.prefetch,
   };
+  let filtered = false;
   let pages: AsyncGenerator<RawPage>;
   if (source.paging === 'keyset-time' && source.incremental.kind === 'server') {
     // The time filter is the keyset itself: the scan starts at `since`.
-    const since = alone ? members[0].cursor.since : null;
+    const since = filterable ? sourceRun.cursor.since : null;
+    filtered = since !== null;
     pages = timeKeysetPages(
       { ...target, timeField: source.cursorFields[0], timeParam: source.incremental.param },
       start,
       since,
     );
   } else {
-    if (alone) Object.assign(params, requestParams(source, members[0].cursor));
+    if (filterable) {
+      const filter = requestParams(source, sourceRun.cursor);
+      filtered = Object.keys(filter).length > 0;
+      Object.assign(params, filter);
+    }
     pages = source.paging === 'keyset-id' ? keysetPages(target, start) : offsetPages(target, start);
   }
+  if (filtered) for (const m of members) if (!m.isSource) m.partial = true;
+  if (opts.trackDeletes && !filtered) {
+    // A resumed scan stages only if it did from its first page (a fast-tier scan resumed here did not).
+    for (const m of members) {
+      m.staging = !resumed || m.prev.scan?.stage === true;
+      m.fresh = !resumed;
+    }
+  }
 
+  let firstTotal: number | null = null;
+  let lastTotal: number | null = null;
   for await (const raw of pages) {
+    if (raw.total !== null) {
+      firstTotal ??= raw.total;
+      lastTotal = raw.total;
+    }
+    // include= verified per page: every id a contact lists must have come back as a row.
+    for (const m of members) {
+      if (!m.def.includedBy || m.isSource || m.incomplete) continue;
+      const check = checkInclude(m.def, raw.records, raw.body);
+      if (check.missing > 0) {
+        m.incomplete = true;
+        opts.onIncomplete?.(
+          m.def.name,
+          `include=${m.def.includedBy.include} on /${source.path} returned ${check.listed - check.missing} of the ${check.listed} rows its contacts list on one page`,
+        );
+      }
+    }
+    const complete = raw.done && !raw.incomplete;
+    // Only a scan read whole in this process knows how many rows it side-loaded.
+    if (complete && opts.verify !== false && !resumed && !filtered) {
+      await verifyTotals(members, opts, firstTotal, lastTotal, source.path);
+    }
     const out: ExtractedPage[] = [];
     for (const m of members) {
       const returned = m.isSource ? raw.records : arrayOf(raw.body, m.def.arrayKey);
       const candidates = m.isSource ? raw.fresh : returned;
+      if (m.def.includedBy && !m.isSource) m.seen += returned.length;
       const records: SourceRecord[] = [];
       for (const rec of candidates) {
+        // Children of changed parents are written whole and leave the cursor with the last full scan.
+        if (m.partial) {
+          records.push(withKey(rec, m.def.primaryKey));
+          continue;
+        }
         const t = updateTime(m.def, rec);
         m.cursor = observe(m.cursor, t);
         if (shouldWrite(m.def, m.cursor, t)) records.push(withKey(rec, m.def.primaryKey));
       }
-      const state = stateAfterPage(m.def, m.cursor, m.prev, {
-        done: raw.done,
-        position: raw.next,
-        incomplete: raw.incomplete,
-      });
-      out.push({
+      const page: ExtractedPage = {
         resource: m.def.name,
         records,
         events: returned.length,
         primaryKey: m.def.primaryKey,
-        state: toJson(state),
-      });
+        state: toJson(memberState(m, raw)),
+      };
+      if (m.staging) {
+        page.seen = {
+          ids: returned.map((r) => recordKey(r, m.def.primaryKey)),
+          fresh: m.fresh,
+          complete: complete && !m.incomplete,
+        };
+        m.fresh = false;
+      }
+      out.push(page);
     }
-    yield { pages: out, bytes: raw.bytes, done: raw.done && !raw.incomplete, total: raw.total };
+    yield { pages: out, bytes: raw.bytes, done: complete, total: raw.total };
     if (raw.incomplete) throw new IncompleteScanError(`/${source.path}: incomplete scan: ${raw.incomplete}`);
+  }
+}
+
+function memberState(m: MemberRun, raw: RawPage): ResourceState {
+  // An incomplete include: keep the cursor of the last verified scan and ask for the direct scan.
+  if (m.incomplete) return { v: 1, cursor: m.prev.cursor, direct: true };
+  // Children of the changed parents only: the cursor stays with the last full scan.
+  if (m.partial) return { v: 1, cursor: m.prev.cursor };
+  const state = stateAfterPage(m.def, m.cursor, m.prev, {
+    done: raw.done,
+    position: raw.next,
+    incomplete: raw.incomplete,
+  });
+  // A child read directly after a failed include stays direct (a full refresh forgets it).
+  if (m.prev.direct) state.direct = true;
+  if (state.scan && m.staging) state.scan.stage = true;
+  return state;
+}
+
+/** The end-of-scan check of side-loaded children against their own collections' meta.total. */
+async function verifyTotals(
+  members: MemberRun[],
+  opts: ScanOptions,
+  firstTotal: number | null,
+  lastTotal: number | null,
+  parentPath: string,
+): Promise<void> {
+  const parents = lastTotal ?? 0;
+  const drift = firstTotal !== null && lastTotal !== null ? lastTotal - firstTotal : 0;
+  for (const m of members) {
+    if (!m.def.includedBy || m.isSource || m.incomplete) continue;
+    const res = await opts.client.get(m.def.path, { limit: 1 }, opts.counter);
+    const total = totalHint(res.body);
+    if (total === null) continue;
+    const perParent = parents > 0 ? total / parents : 1;
+    if (!totalsAgree(m.seen, total, drift, perParent)) {
+      m.incomplete = true;
+      opts.onIncomplete?.(
+        m.def.name,
+        `include=${m.def.includedBy.include} on /${parentPath} side-loaded ${m.seen} rows; /${m.def.path} counts ${total}`,
+      );
+    }
   }
 }

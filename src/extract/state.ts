@@ -12,12 +12,16 @@ export interface ScanProgress {
   since: string | null;
   position: PagePosition;
   maxSeen: string | null;
+  /** This scan stages the ids it sees for delete detection (warehouse/deletes.ts) since its first page. */
+  stage?: true;
 }
 
 export interface ResourceState {
   v: 1;
   cursor: string | null;
   scan?: ScanProgress;
+  /** A child of contacts whose include= proved incomplete: read by its own direct scan (sideload.ts). */
+  direct?: true;
 }
 
 export const EMPTY_STATE: ResourceState = { v: 1, cursor: null };
@@ -26,8 +30,9 @@ export const EMPTY_STATE: ResourceState = { v: 1, cursor: null };
 export function readState(json: JsonObject | null | undefined): ResourceState {
   if (json?.v !== 1) return { ...EMPTY_STATE };
   const cursor = typeof json.cursor === 'string' ? json.cursor : null;
+  const direct = json.direct === true ? { direct: true as const } : {};
   const scan = json.scan as JsonObject | undefined;
-  if (!scan || typeof scan !== 'object' || Array.isArray(scan)) return { v: 1, cursor };
+  if (!scan || typeof scan !== 'object' || Array.isArray(scan)) return { v: 1, cursor, ...direct };
   const pos = (scan.position ?? {}) as JsonObject;
   const position: PagePosition = {};
   if (typeof pos.after === 'string') position.after = pos.after;
@@ -49,16 +54,19 @@ export function readState(json: JsonObject | null | undefined): ResourceState {
   return {
     v: 1,
     cursor,
+    ...direct,
     scan: {
       since: typeof scan.since === 'string' ? scan.since : null,
       position,
       maxSeen: typeof scan.maxSeen === 'string' ? scan.maxSeen : null,
+      ...(scan.stage === true ? { stage: true as const } : {}),
     },
   };
 }
 
 export function toJson(state: ResourceState): JsonObject {
   const out: JsonObject = { v: 1, cursor: state.cursor };
+  if (state.direct) out.direct = true;
   if (state.scan) {
     const position: JsonObject = {};
     const p = state.scan.position;
@@ -71,6 +79,7 @@ export function toJson(state: ResourceState): JsonObject {
     if (p.grown !== undefined) position.grown = p.grown;
     if (p.from !== undefined) position.from = p.from;
     out.scan = { since: state.scan.since, position, maxSeen: state.scan.maxSeen };
+    if (state.scan.stage) (out.scan as JsonObject).stage = true;
   }
   return out;
 }

@@ -16,6 +16,8 @@ export class PendingBatch {
   pages = 0;
   bytes = 0;
   state: JsonObject | null = null;
+  /** Delete detection: the ids the batch's pages saw (ExtractedPage.seen), null when not staging. */
+  seen: { ids: string[]; fresh: boolean; complete: boolean } | null = null;
 
   constructor(
     readonly resource: string,
@@ -31,10 +33,17 @@ export class PendingBatch {
     this.pages++;
     this.bytes += bytes;
     this.state = page.state;
+    if (page.seen) {
+      this.seen ??= { ids: [], fresh: false, complete: false };
+      for (const id of page.seen.ids) this.seen.ids.push(id);
+      this.seen.fresh ||= page.seen.fresh;
+      this.seen.complete = page.seen.complete;
+    }
   }
 
   get full(): boolean {
-    return this.records.length >= this.limits.maxRows || this.bytes >= this.limits.maxBytes;
+    const rows = Math.max(this.records.length, this.seen?.ids.length ?? 0);
+    return rows >= this.limits.maxRows || this.bytes >= this.limits.maxBytes;
   }
 
   /** True when there is something to commit (rows or a state change). */
@@ -43,8 +52,21 @@ export class PendingBatch {
   }
 
   /** Hands over the contents and starts empty. */
-  take(): { records: SourceRecord[]; events: number; pages: number; state: JsonObject } {
-    const out = { records: this.records, events: this.events, pages: this.pages, state: this.state ?? {} };
+  take(): {
+    records: SourceRecord[];
+    events: number;
+    pages: number;
+    state: JsonObject;
+    seen?: { ids: string[]; fresh: boolean; complete: boolean };
+  } {
+    const out = {
+      records: this.records,
+      events: this.events,
+      pages: this.pages,
+      state: this.state ?? {},
+      ...(this.seen ? { seen: this.seen } : {}),
+    };
+    this.seen = null;
     this.records = [];
     this.events = 0;
     this.pages = 0;

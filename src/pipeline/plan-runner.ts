@@ -12,7 +12,9 @@ import type {
 } from '../core/contracts.ts';
 import { DestinationUnreachableError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { ResourceDef } from '../extract/catalog.ts';
 import { runScan, type ScanPlan } from '../extract/scan.ts';
+import { readsWholeOnReconcile } from '../extract/tiers.ts';
 import { type BatchLimits, DEFAULT_BATCH_LIMITS, PendingBatch } from './batcher.ts';
 import { classifyFailure, type Fatal, type Outcome } from './resource-failure.ts';
 
@@ -42,6 +44,12 @@ export interface PlanRunContext {
   requestStop(): void;
   /** Records a member resource's end (history row, summary). */
   finish(summary: ResourceSummary): Promise<void>;
+  /** A resource's summary from earlier in this run (a fallback's direct scan adds to it). */
+  previous?(name: string): ResourceSummary | undefined;
+  /** The run is a reconcile (extract/tiers.ts): date-filtered resources are read whole. */
+  reconcile?: boolean;
+  /** Side-loaded children whose include= proved incomplete: the caller runs their direct scans. */
+  fallbacks?: ResourceDef[];
 }
 
 export function resourceSummary(
@@ -70,14 +78,15 @@ export async function runPlan(
   const { target, tuning } = ctx;
   const states = new Map<string, JsonObject | null>();
   const batches = new Map<string, PendingBatch>();
-  const totals = new Map<string, { events: number; rows: number; pages: number }>();
+  const totals = new Map<string, { events: number; rows: number; pages: number; deleted: number }>();
+  const notes = new Map<string, string[]>();
   for (const m of plan.members) {
     states.set(m.name, ctx.fullRefresh ? null : await target.getState(m.name));
     batches.set(
       m.name,
       new PendingBatch(m.name, m.primaryKey, tuning.batch ?? DEFAULT_BATCH_LIMITS, m.mixedTypeFields),
     );
-    totals.set(m.name, { events: 0, rows: 0, pages: 0 });
+    totals.set(m.name, { events: 0, rows: 0, pages: 0, deleted: 0 });
     ctx.onProgress?.({ kind: 'resource-start', resource: m.name, table: target.tableFor(m.name) });
   }
   // One write in flight per scan, overlapping with the next batch's requests; waiting for it before the
@@ -89,34 +98,47 @@ export async function runPlan(
     writing = null;
     if (w) await w;
   };
-  const write = async (b: PendingBatch, batch: ReturnType<PendingBatch['take']>) => {
-    const res = await target.writeBatch({
-      runId: ctx.runId,
-      resource: b.resource,
-      records: batch.records,
-      primaryKey: b.primaryKey,
-      receivedAt: new Date(),
-      state: batch.state,
-      ...(b.stringFields ? { stringFields: b.stringFields } : {}),
+  // A scan's members commit together (a contact with its side-loaded children), the source last so a
+  // destination without transactions never has the resume point ahead of the children's rows.
+  const order = [...batches.values()].sort(
+    (x, y) => Number(x.resource === plan.source.name) - Number(y.resource === plan.source.name),
+  );
+  const write = async (taken: Array<[PendingBatch, ReturnType<PendingBatch['take']>]>) => {
+    const receivedAt = new Date();
+    const res = await target.writeBatches(
+      taken.map(([b, batch]) => ({
+        runId: ctx.runId,
+        resource: b.resource,
+        records: batch.records,
+        primaryKey: b.primaryKey,
+        receivedAt,
+        state: batch.state,
+        ...(b.stringFields ? { stringFields: b.stringFields } : {}),
+        ...(batch.seen ? { seen: batch.seen } : {}),
+      })),
+    );
+    taken.forEach(([b, batch], i) => {
+      const t = totals.get(b.resource)!;
+      t.events += batch.events;
+      t.rows += res[i].rowsWritten;
+      t.deleted += res[i].deleted ?? 0;
+      t.pages += batch.pages;
+      const progress: ProgressEvent = {
+        kind: 'page',
+        resource: b.resource,
+        events: t.events,
+        rowsWritten: t.rows,
+        pages: t.pages,
+        ...(total !== null && b.resource === plan.source.name ? { total } : {}),
+      };
+      ctx.onProgress?.(progress);
     });
-    const t = totals.get(b.resource)!;
-    t.events += batch.events;
-    t.rows += res.rowsWritten;
-    t.pages += batch.pages;
-    const progress: ProgressEvent = {
-      kind: 'page',
-      resource: b.resource,
-      events: t.events,
-      rowsWritten: t.rows,
-      pages: t.pages,
-      ...(total !== null && b.resource === plan.source.name ? { total } : {}),
-    };
-    ctx.onProgress?.(progress);
   };
-  const flush = async (b: PendingBatch) => {
-    if (!b.pending) return;
+  const flush = async () => {
+    const ready = order.filter((b) => b.pending);
+    if (!ready.length) return;
     await settle();
-    const w = write(b, b.take());
+    const w = write(ready.map((b) => [b, b.take()]));
     w.catch(() => {}); // observed by the next settle()
     writing = w;
   };
@@ -132,13 +154,24 @@ export async function runPlan(
       counter,
       prefetch: tuning.prefetch,
       startedAt: ctx.startedAt,
+      serverFilter: !(ctx.reconcile && readsWholeOnReconcile(plan.source)),
+      trackDeletes: true,
+      onIncomplete: (name, reason) => {
+        const def = plan.members.find((d) => d.name === name);
+        if (def && ctx.fallbacks && !ctx.fallbacks.includes(def)) ctx.fallbacks.push(def);
+        notes.set(name, [
+          ...(notes.get(name) ?? []),
+          `${reason}: falling back to the direct scan of /${def?.path}`,
+        ]);
+        ctx.logger.warn({ resource: name, reason }, 'side-load incomplete: falling back to the direct scan');
+      },
     });
     let completed = false;
     for await (const page of scan) {
       for (const p of page.pages) batches.get(p.resource)!.add(p, page.bytes);
       if (page.total !== null) total = page.total;
       const stopping = ctx.stopRequested();
-      for (const b of batches.values()) if (b.full || page.done || stopping) await flush(b);
+      if (page.done || stopping || [...batches.values()].some((b) => b.full)) await flush();
       if (page.done) completed = true;
       if (stopping && !page.done) break;
     }
@@ -154,7 +187,7 @@ export async function runPlan(
     // Whatever was fetched before the failure is committed with its state, so a rerun resumes there.
     let err = caught;
     try {
-      for (const b of batches.values()) await flush(b);
+      await flush();
       await settle();
     } catch (flushErr) {
       if (flushErr instanceof DestinationUnreachableError) err = flushErr;
@@ -168,7 +201,20 @@ export async function runPlan(
   for (const m of plan.members) {
     const t = totals.get(m.name)!;
     const s = resourceSummary(target, m.name, t.events, t.rows, outcome);
-    s.requests = m === plan.members[0] ? counter.requests : 0;
+    const payer = plan.members.includes(plan.source) ? plan.source : plan.members[0];
+    s.requests = m === payer ? counter.requests : 0;
+    if (t.deleted) s.deleted = t.deleted;
+    // A fallback's direct scan adds to what the side-loaded scan did.
+    const before = ctx.previous?.(m.name);
+    if (before) {
+      s.events += before.events;
+      s.rowsWritten += before.rowsWritten;
+      s.requests += before.requests ?? 0;
+      if (before.deleted) s.deleted = (s.deleted ?? 0) + before.deleted;
+      if (before.notes) s.notes = [...before.notes];
+    }
+    const n = notes.get(m.name);
+    if (n) s.notes = [...(s.notes ?? []), ...n];
     await ctx.finish(s);
     const log = { resource: m.name, events: s.events, rowsWritten: s.rowsWritten, requests: s.requests };
     if (s.status === 'skipped') ctx.logger.warn({ ...log, reason: s.error }, 'resource skipped');

@@ -18,6 +18,15 @@ import {
 } from '../extract/catalog.ts';
 import { type Discovery, discoverCustomObjects } from '../extract/custom-objects.ts';
 import { planScans } from '../extract/scan.ts';
+import { readState } from '../extract/state.ts';
+import {
+  chooseTier,
+  inFastTier,
+  nextTierState,
+  readTierState,
+  TIER_STATE,
+  tierStateJson,
+} from '../extract/tiers.ts';
 import { openWarehouse } from '../warehouse/index.ts';
 import { type PlanRunContext, type PlanTuning, resourceSummary, runPlan } from './plan-runner.ts';
 import type { Fatal } from './resource-failure.ts';
@@ -25,6 +34,8 @@ import { finishedRunStatus } from './run-status.ts';
 
 /** Knobs for tests and benchmarks; the CLI uses the defaults. */
 export interface SyncTuning extends PlanTuning {
+  /** Side-load contacts' children through include= (default true; false = the separate scans of before). */
+  sideload?: boolean;
   /** Scans running at once. Default 4. */
   concurrency?: number;
   /** Client backoff base (ms); tests shorten it. */
@@ -86,6 +97,8 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
         status: s.status,
         error: s.error ?? null,
         finishedAt: new Date(),
+        ...(s.requests !== undefined ? { requests: s.requests } : {}),
+        ...(s.deleted !== undefined ? { deleted: s.deleted } : {}),
       });
       recorded.add(s.name);
     } catch (err) {
@@ -110,8 +123,30 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
     );
     const { defs, missing } = chosen;
     fatal = chosen.fatal;
+    // ── the tier (issue 10): fast runs read what changed, a reconcile reads everything ──
+    const tierState = readTierState(await target.getState(TIER_STATE));
+    const tier = opts.fullRefresh
+      ? { tier: 'reconcile' as const, reason: 'full refresh' }
+      : chooseTier({
+          requested: opts.tier ?? 'auto',
+          reconcileEveryHours: source.reconcileEveryHours ?? 0,
+          state: tierState,
+          now: startedAt,
+        });
+    // Children of contacts whose include= proved incomplete are read by their own scans.
+    const direct = new Set<string>();
+    if (!opts.fullRefresh)
+      for (const d of defs)
+        if (d.includedBy && readState(await target.getState(d.name)).direct) direct.add(d.name);
+    const deferred: string[] = [];
+    if (tier.tier === 'fast') {
+      for (let i = defs.length - 1; i >= 0; i--)
+        if (!inFastTier(defs[i], tierState, direct.has(defs[i].name)))
+          deferred.unshift(...defs.splice(i, 1).map((d) => d.name));
+    }
+    logger.info({ tier: tier.tier, reason: tier.reason, deferred: deferred.length }, 'sync tier');
     const allNames = [...defs.map((d) => d.name), ...missing];
-    await target.startRun({ runId, startedAt, resources: allNames });
+    await target.startRun({ runId, startedAt, resources: allNames, tier: tier.tier });
     if (opts.fullRefresh) await target.resetState(allNames);
     for (const n of missing) {
       summaries.set(
@@ -125,7 +160,7 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
       );
     }
 
-    const plans = planScans(defs);
+    const plans = planScans(defs, { sideload: tuning.sideload !== false, direct });
     const ctx: PlanRunContext = {
       runId,
       startedAt: startedAt.getTime(),
@@ -140,6 +175,8 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
       stopRequested: () => stop.signal.aborted || fatal !== null,
       requestStop: () => stop.abort(),
       finish,
+      previous: (name) => summaries.get(name),
+      reconcile: tier.tier === 'reconcile',
     };
     const queue = [...plans];
     const worker = async () => {
@@ -150,10 +187,15 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
             summaries.set(m.name, resourceSummary(target, m.name, 0, 0, { status: 'failed', error }));
           continue;
         }
-        const counter: RequestCounter = counters.get(plan.members[0].name) ?? { requests: 0 };
-        counters.set(plan.members[0].name, counter);
-        const outcome = await runPlan(plan, counter, ctx);
+        // The requests belong to the resource that pages (side-loaded members ride on them).
+        const payer = plan.members.includes(plan.source) ? plan.source : plan.members[0];
+        const counter: RequestCounter = { requests: 0 };
+        counters.set(payer.name, counter);
+        const fallbacks: ResourceDef[] = [];
+        const outcome = await runPlan(plan, counter, { ...ctx, fallbacks });
         if (outcome) fatal ??= outcome;
+        // include= was incomplete: the child's direct scan runs now (its state already says `direct`).
+        for (const def of fallbacks) queue.push({ source: def, members: [def] });
       }
     };
 
@@ -176,6 +218,34 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
     const failed = resources.filter((s) => s.status === 'failed').length;
     const status = finishedRunStatus(resources.map((s) => s.status));
     const exitCode = fatal ? fatal.exitCode : status === 'success' ? ExitCode.ok : ExitCode.syncFailed;
+    if (!fatal) {
+      // Sizes of what was read whole, and the reconcile's time once all of it succeeded.
+      const byName = new Map(defs.map((d) => [d.name, d]));
+      const next = nextTierState(tierState, {
+        tier: tier.tier,
+        startedAt,
+        allSucceeded: failed === 0 && !stop.signal.aborted,
+        fullReads: resources
+          .filter((s) => s.status === 'success' && byName.has(s.name))
+          .filter((s) => {
+            const d = byName.get(s.name)!;
+            return d.incremental.kind !== 'server' && !(d.includedBy && !direct.has(d.name));
+          })
+          .map((s) => ({ name: s.name, events: s.events })),
+      });
+      try {
+        await target.writeBatch({
+          runId,
+          resource: TIER_STATE,
+          records: [],
+          primaryKey: 'id',
+          receivedAt: finishedAt,
+          state: tierStateJson(next),
+        });
+      } catch (err) {
+        logger.error({ err: describeError(err) }, 'could not record the tier state');
+      }
+    }
     const result: RunResult = {
       runId,
       source: source.name,
@@ -184,6 +254,7 @@ export async function runSync(opts: SyncOptions & { tuning?: SyncTuning }): Prom
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       resources,
       exitCode,
+      tier: { name: tier.tier, reason: tier.reason, deferred },
     };
     if (fatal) result.error = fatal.message;
     else if (status !== 'success') {

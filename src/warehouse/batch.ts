@@ -222,7 +222,8 @@ export function fitRowsStream(
     if (!schema.has(name)) continue;
     // An adopted table may type these differently; constants are strings or ISO datetimes.
     const coerce = COERCE[schema.get(name)!][valueType];
-    template[use(name)] = coerce ? coerce(rudder[from]) : null;
+    const value = rudder[from];
+    template[use(name)] = coerce && value != null ? coerce(value) : null;
   }
   const slot: number[] = [];
   for (let i = 0; i < batch.columns.length; i++) {

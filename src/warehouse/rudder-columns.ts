@@ -17,12 +17,18 @@ const COLUMNS = [
   { name: 'context_destination_id', type: 'string', from: 'destinationId' },
   { name: 'context_destination_type', type: 'string', from: 'destinationType' },
   { name: 'uuid_ts', type: 'datetime', from: 'uuidTs' },
+  // acsync's own (issue 10): when a reconcile found the record gone from the API; NULL while it exists, and
+  // written NULL with every row, so a record that comes back is unmarked.
+  { name: '_acsync_deleted_at', type: 'datetime', from: 'deletedAt' },
 ] as const;
 
 type Source = Exclude<(typeof COLUMNS)[number]['from'], null>;
 
 /** The values of RudderStack's columns shared by every row of a batch (all but `id`); datetimes as ISO. */
-export type RudderValues = Record<Source, string>;
+export type RudderValues = Record<Exclude<Source, 'deletedAt'>, string> & { deletedAt?: null };
+
+/** The column a reconcile sets on rows whose record the API no longer has. */
+export const DELETED_AT = '_acsync_deleted_at';
 
 export const RUDDER_COLUMNS: readonly string[] = COLUMNS.map((c) => c.name);
 export const RUDDER_COLUMN_SET: ReadonlySet<string> = new Set(RUDDER_COLUMNS);

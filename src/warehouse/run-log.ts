@@ -21,6 +21,11 @@ export const RUNS_SPEC: RecordSpec = {
     { name: 'finished_at', type: 'datetime' },
     { name: 'status', type: 'string', nullable: false },
     { name: 'error', type: 'string' },
+    // Issue 10: the run's tier, the requests this resource took and the rows it marked deleted (added to
+    // history tables of earlier versions when a target opens them).
+    { name: 'tier', type: 'string' },
+    { name: 'requests', type: 'int' },
+    { name: 'deleted', type: 'int' },
   ],
   key: ['run_id', 'resource'],
 };
@@ -36,7 +41,12 @@ export class RunLog {
   ) {}
 
   /** Marks the owner's stale `running` rows failed, then writes a `running` row per resource. */
-  async start(run: { runId: string; startedAt: Date; resources: readonly string[] }): Promise<void> {
+  async start(run: {
+    runId: string;
+    startedAt: Date;
+    resources: readonly string[];
+    tier?: string;
+  }): Promise<void> {
     await this.table.update(
       { ...this.owner, status: 'running' },
       { status: 'failed', finished_at: run.startedAt, error: STALE_RUN },
@@ -53,6 +63,9 @@ export class RunLog {
         finished_at: null,
         status: 'running',
         error: null,
+        tier: run.tier ?? null,
+        requests: null,
+        deleted: null,
       })),
     );
   }
@@ -64,6 +77,8 @@ export class RunLog {
       status: outcome.status,
       error: outcome.error == null ? null : redact(outcome.error),
       finished_at: outcome.finishedAt,
+      ...(outcome.requests !== undefined ? { requests: outcome.requests } : {}),
+      ...(outcome.deleted !== undefined ? { deleted: outcome.deleted } : {}),
     };
     const updated = await this.table.update({ run_id: runId, resource }, ended);
     if (updated === 0)
@@ -101,6 +116,9 @@ export class RunLog {
       finishedAt: (r.finished_at as Date | null) ?? null,
       status: String(r.status) as RunStatus,
       error: r.error == null ? null : String(r.error),
+      tier: r.tier == null ? null : String(r.tier),
+      requests: r.requests == null ? null : Number(r.requests),
+      deleted: r.deleted == null ? null : Number(r.deleted),
     }));
   }
 }

@@ -100,6 +100,17 @@ export interface Storage {
    * inside the transaction; throwing rolls it back (fleet fencing).
    */
   atomically<T>(fn: () => Promise<T>, beforeCommit?: CommitPrecondition): Promise<T>;
+  /**
+   * Deletes (deletes.ts): sets `column` to `at` on the table's unmarked rows whose id the seen table does
+   * not hold under `scan`, clears it on marked rows whose id it holds, and returns how many were marked.
+   * Optional: a family without it does not mark deletes (the pipeline says so).
+   */
+  markUnseen?(
+    table: string,
+    column: string,
+    seen: { table: string; scan: string },
+    at: Date,
+  ): Promise<{ marked: number; unmarked: number }>;
   /** Runs a user's query (`acsync query`) with the namespace as the default. */
   query(sql: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

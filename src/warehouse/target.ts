@@ -13,16 +13,18 @@ import type {
 } from '../core/contracts.ts';
 import { VERSION } from '../core/version.ts';
 import { type DiscardRow, fitRowsStream, flattenBatch } from './batch.ts';
+import type { RudderType } from './capabilities.ts';
+import { SEEN_CHUNK, SEEN_SPEC, SEEN_TABLE, seenScanKey } from './deletes.ts';
 import { DISCARD_COLUMNS, DISCARD_KEY, DISCARDS_TABLE, discardRows } from './discards.ts';
 import { Flattener } from './flatten.ts';
 import { releaseBatchMemory } from './memory.ts';
 import { Merger } from './merge.ts';
 import { columnName, eventName, resourceTableName, transformName } from './naming.ts';
-import { RUDDER_COLUMN_SET, type RudderValues } from './rudder-columns.ts';
+import { DELETED_AT, RUDDER_COLUMN_SET, type RudderValues } from './rudder-columns.ts';
 import { RUNS_SPEC, RunLog } from './run-log.ts';
 import { SchemaTracker } from './schema.ts';
 import { STATE_SPEC, StateStore } from './state.ts';
-import type { Storage } from './storage.ts';
+import type { RecordSpec, RecordTable, Storage } from './storage.ts';
 
 /** Internal options (not part of the config file). */
 export interface WarehouseOptions {
@@ -46,6 +48,7 @@ export class Target implements WarehouseTarget {
   private readonly flattener: Flattener;
   private readonly tracker: SchemaTracker;
   private readonly merger: Merger;
+  private seq = 0;
 
   private constructor(
     private readonly storage: Storage,
@@ -54,6 +57,8 @@ export class Target implements WarehouseTarget {
     private readonly options: WarehouseOptions,
     private readonly state: StateStore,
     private readonly runs: RunLog,
+    private readonly seen: RecordTable,
+    private readonly prefixKey: string,
   ) {
     this.flattener = new Flattener(storage.dialect, {
       jsonPaths: options.jsonPaths,
@@ -78,15 +83,16 @@ export class Target implements WarehouseTarget {
     const prefixKey = transformName(dialect, source.tablePrefix);
     await storage.ensureNamespace();
     const state = new StateStore(await storage.records(STATE_SPEC), prefixKey);
-    const runs = new RunLog(
-      await storage.records(RUNS_SPEC),
-      { source: source.name, table_prefix: prefixKey },
-      (resource) => resourceTableName(dialect, source.tablePrefix, resource),
+    const runsTable = await storage.records(RUNS_SPEC);
+    await addMissingColumns(storage, RUNS_SPEC);
+    const runs = new RunLog(runsTable, { source: source.name, table_prefix: prefixKey }, (resource) =>
+      resourceTableName(dialect, source.tablePrefix, resource),
     );
     // Shared by every source in the schema: created here, outside any batch, so two sources' first
     // discards cannot race to create it inside their transactions. An existing one (RudderStack's) is kept.
     await storage.ensureTable(DISCARDS_TABLE, DISCARD_COLUMNS, DISCARD_KEY);
-    return new Target(storage, source, dest, options, state, runs);
+    const seen = await storage.records(SEEN_SPEC);
+    return new Target(storage, source, dest, options, state, runs, seen, prefixKey);
   }
 
   get schema(): string {
@@ -111,41 +117,87 @@ export class Target implements WarehouseTarget {
     return new Set(fields.map((f) => columnName(this.storage.dialect, f.replaceAll('.', '_'))));
   }
 
-  async writeBatch(batch: WriteBatch): Promise<WriteResult> {
-    const table = this.tableFor(batch.resource);
+  writeBatch(batch: WriteBatch): Promise<WriteResult> {
+    return this.writeBatches([batch]).then((r) => r[0]);
+  }
+
+  /**
+   * Several resources' batches in ONE unit of work (a scan and its side-loaded children: a contact and its
+   * children commit together or not at all), each with its rows, discards and state.
+   */
+  async writeBatches(batches: readonly WriteBatch[]): Promise<WriteResult[]> {
     // Flattening needs no database: do it before taking the connection.
-    const flat = flattenBatch(this.flattener, batch.records, batch.primaryKey, batch.resource);
-    const rudder = this.rudderValues(batch);
+    const prepared = batches.map((batch) => ({
+      batch,
+      table: this.tableFor(batch.resource),
+      flat: flattenBatch(this.flattener, batch.records, batch.primaryKey, batch.resource),
+      rudder: this.rudderValues(batch),
+    }));
     return this.unitOfWork(async () => {
-      let rowsWritten = 0;
-      let discards: DiscardRow[] = [];
-      if (flat.rows.length > 0) {
-        const shape = await this.tracker.fit(table, flat, ID_KEY, this.stringColumns(batch.stringFields));
-        const rows = fitRowsStream(
-          flat,
-          shape.columns,
-          shape.overflow,
-          rudder,
-          table,
-          this.storage.dialect.rowLimit,
-          this.storage.dialect.refuseCell,
-        );
-        rowsWritten = await this.merger.write(table, rows, {
-          key: ID_KEY,
-          ids: flat.rows.map((r) => String(r.id)),
-          created: shape.created,
+      const results: WriteResult[] = [];
+      for (const { batch, table, flat, rudder } of prepared) {
+        let rowsWritten = 0;
+        let discards: DiscardRow[] = [];
+        if (flat.rows.length > 0) {
+          const shape = await this.tracker.fit(table, flat, ID_KEY, this.stringColumns(batch.stringFields));
+          const rows = fitRowsStream(
+            flat,
+            shape.columns,
+            shape.overflow,
+            rudder,
+            table,
+            this.storage.dialect.rowLimit,
+            this.storage.dialect.refuseCell,
+          );
+          rowsWritten = await this.merger.write(table, rows, {
+            key: ID_KEY,
+            ids: flat.rows.map((r) => String(r.id)),
+            created: shape.created,
+          });
+          discards = rows.discards;
+        }
+        await this.options.onStep?.('merged');
+        if (discards.length > 0) {
+          const columns = await this.tracker.ensure(DISCARDS_TABLE, DISCARD_COLUMNS, DISCARD_KEY);
+          await this.merger.write(DISCARDS_TABLE, discardRows(discards, rudder, columns), {
+            key: DISCARD_KEY,
+          });
+        }
+        const deleted = batch.seen ? await this.stageSeen(table, batch.resource, batch.seen) : undefined;
+        await this.state.commit(batch.resource, batch.state);
+        await this.options.onStep?.('state');
+        results.push({
+          rowsWritten,
+          discards: discards.length,
+          ...(deleted !== undefined ? { deleted } : {}),
         });
-        discards = rows.discards;
       }
-      await this.options.onStep?.('merged');
-      if (discards.length > 0) {
-        const columns = await this.tracker.ensure(DISCARDS_TABLE, DISCARD_COLUMNS, DISCARD_KEY);
-        await this.merger.write(DISCARDS_TABLE, discardRows(discards, rudder, columns), { key: DISCARD_KEY });
-      }
-      await this.state.commit(batch.resource, batch.state);
-      await this.options.onStep?.('state');
-      return { rowsWritten, discards: discards.length };
+      return results;
     }).finally(releaseBatchMemory);
+  }
+
+  /** Stages the ids a scan saw and, when it completed, marks the rows it did not see (deletes.ts). */
+  private async stageSeen(
+    table: string,
+    resource: string,
+    seen: NonNullable<WriteBatch['seen']>,
+  ): Promise<number | undefined> {
+    if (!this.storage.markUnseen) return undefined;
+    const scan = seenScanKey(this.prefixKey, resource);
+    if (seen.fresh) await this.seen.remove({ scan });
+    const seq = `${Date.now().toString(36)}.${(this.seq++).toString(36)}`;
+    const unique = [...new Set(seen.ids)];
+    for (let i = 0; i < unique.length; i += SEEN_CHUNK)
+      await this.seen.insert(unique.slice(i, i + SEEN_CHUNK).map((id) => ({ scan, id, seq })));
+    if (!seen.complete) return undefined;
+    // A table never written (an empty collection) has nothing to mark.
+    if (!(await this.tracker.columns(table))) {
+      await this.seen.remove({ scan });
+      return 0;
+    }
+    await this.tracker.ensure(table, [{ name: DELETED_AT, type: 'datetime' }], ID_KEY);
+    const r = await this.storage.markUnseen(table, DELETED_AT, { table: SEEN_TABLE, scan }, new Date());
+    return r.marked;
   }
 
   /** RudderStack's per-batch column values. */
@@ -162,6 +214,7 @@ export class Target implements WarehouseTarget {
       destinationId: this.dest.name,
       destinationType: this.storage.dialect.destinationType,
       uuidTs: new Date().toISOString(),
+      deletedAt: null,
     };
   }
 
@@ -176,7 +229,7 @@ export class Target implements WarehouseTarget {
     }
   }
 
-  async startRun(run: { runId: string; startedAt: Date; resources: string[] }): Promise<void> {
+  async startRun(run: { runId: string; startedAt: Date; resources: string[]; tier?: string }): Promise<void> {
     await this.unitOfWork(() => this.runs.start(run));
   }
 
@@ -194,5 +247,25 @@ export class Target implements WarehouseTarget {
 
   close(): Promise<void> {
     return this.storage.close();
+  }
+}
+
+/** A bookkeeping table of an earlier version gains the columns added to its spec since (history: tier…). */
+async function addMissingColumns(storage: Storage, spec: RecordSpec): Promise<void> {
+  const have = await storage.exclusive(() => storage.readColumns(spec.table));
+  if (!have) return;
+  const missing = spec.columns.filter((c) => !have.has(c.name));
+  if (!missing.length) return;
+  try {
+    await storage.exclusive(() =>
+      storage.addColumns(
+        spec.table,
+        missing.map((c): [string, RudderType] => [c.name, c.type]),
+      ),
+    );
+  } catch (err) {
+    // Another process added them first.
+    const now = await storage.exclusive(() => storage.readColumns(spec.table));
+    if (!now || missing.some((c) => !now.has(c.name))) throw err;
   }
 }

@@ -187,8 +187,12 @@ for (const touch of [false, true]) {
         expect([second.status, third.status]).toEqual(['success', 'success']);
         expect(churned.churnInserted).toBeGreaterThan(0);
         expect(churned.churnDeleted).toBeGreaterThan(0);
-        // The server-side filter keeps the incremental contact scan small.
-        expect(third.resources.find((s) => s.name === 'contacts')!.events).toBeLessThan(contacts.length);
+        // No reconcileEveryHours: every run is a reconcile, which reads contacts whole (their ids find
+        // deletes) but writes only what changed.
+        expect(third.tier?.name).toBe('reconcile');
+        expect(third.resources.find((s) => s.name === 'contacts')!.rowsWritten).toBeLessThan(
+          contacts.length / 2,
+        );
 
         const one = async (resource: string, id: string, column: string) =>
           (
@@ -200,6 +204,9 @@ for (const touch of [false, true]) {
         expect(await one('contacts', changed, 'first_name')).toBe('Renamed');
         expect(await one('contacts', newId, 'email')).toBe('new.person@example.com');
         expect(await one('contacts', deleted, 'email')).toBe(contacts[9].email);
+        // Kept, and marked deleted; the others not.
+        expect(await one('contacts', deleted, '_acsync_deleted_at')).not.toBeNull();
+        expect(await one('contacts', changed, '_acsync_deleted_at')).toBeNull();
         expect(await one('deals', String(deals[0].id), 'title')).toBe('Bigger deal');
         expect(await one('tags', tagId, 'tag')).toBe('vip');
         expect(await one('field_values', String(fvs[3].id), 'value')).toBe('changed value');

@@ -355,7 +355,14 @@ export async function states(d: Dest, accountSince?: number): Promise<Record<str
     const rows = await q(
       `SELECT resource, state FROM ${bookkeeping(d, '_acsync_state', ['table_prefix', 'resource'])} ORDER BY resource`,
     );
-    return Object.fromEntries(rows.map((r) => [String(r.resource), recent(JSON.parse(String(r.state)))]));
+    return Object.fromEntries(
+      rows.map((r) => {
+        const state = recent(JSON.parse(String(r.state))) as Record<string, unknown>;
+        // When the last reconcile ran belongs to the run, not to the records (extract/tiers.ts).
+        if (String(r.resource) === '_tiers') delete state.reconciledAt;
+        return [String(r.resource), state];
+      }),
+    );
   });
 }
 

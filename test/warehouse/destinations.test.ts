@@ -154,6 +154,68 @@ describe.each(kinds)('%s', (kind) => {
     ).toEqual([{ email: 'changed@x', brand_new: 'x' }]);
   });
 
+  it("commits a scan's batches together (a contact and its side-loaded children), or none of them", async () => {
+    let merged = 0;
+    let failOn = 0;
+    const { h, target } = await setup(kind, 'joint', 'ac_', {
+      onStep: (step) => {
+        if (step === 'merged' && ++merged === failOn) throw new Error('injected failure in the second batch');
+      },
+    });
+    const child = (id: number, contactId: number) => ({
+      id: String(id),
+      contact: String(contactId),
+      value: 'v',
+    });
+    failOn = 2;
+    await expect(
+      target.writeBatches([
+        batch([child(10, 1)], { cursor: 'x' }, { resource: 'field_values' }),
+        batch([contact(1)], { cursor: 'x' }),
+      ]),
+    ).rejects.toThrow('injected failure in the second batch');
+    // Neither the children nor the contact, nor either state.
+    expect(await h.rows(`SELECT id FROM ${h.schema}.ac_rudder_contacts`).catch(() => [])).toEqual([]);
+    expect(await h.rows(`SELECT id FROM ${h.schema}.ac_rudder_field_values`).catch(() => [])).toEqual([]);
+    expect(await target.getState('field_values')).toBeNull();
+    expect(await target.getState('contacts')).toBeNull();
+    failOn = 0;
+    const res = await target.writeBatches([
+      batch([child(10, 1)], { cursor: 'y' }, { resource: 'field_values' }),
+      batch([contact(1)], { cursor: 'y' }),
+    ]);
+    expect(res.map((r) => r.rowsWritten)).toEqual([1, 1]);
+    expect(await target.getState('field_values')).toEqual({ cursor: 'y' });
+  });
+
+  it('marks the rows a complete scan did not see, unmarks those that come back, and nothing when incomplete', async () => {
+    const { h, target } = await setup(kind, 'deletes', 'ac_');
+    const seen = (ids: number[], fresh: boolean, complete: boolean) => ({
+      seen: { ids: ids.map(String), fresh, complete },
+    });
+    const marked = async () =>
+      (
+        await h.rows(
+          `SELECT id FROM ${h.schema}.ac_rudder_contacts WHERE _acsync_deleted_at IS NOT NULL ORDER BY id`,
+        )
+      ).map((r) => String(r.id));
+    // A scan over two batches: ids staged with each.
+    await target.writeBatch(batch([contact(1), contact(2)], { cursor: 'a' }, seen([1, 2], true, false)));
+    let r = await target.writeBatch(batch([contact(3)], { cursor: 'a' }, seen([3], false, true)));
+    expect(r.deleted).toBe(0);
+    // Contact 2 is gone: the next complete scan (writing nothing new) marks it.
+    r = await target.writeBatch(batch([], { cursor: 'b' }, seen([1, 3], true, true)));
+    expect(r.deleted).toBe(1);
+    expect(await marked()).toEqual(['2']);
+    // An incomplete scan marks nothing, even though it saw only one id.
+    await target.writeBatch(batch([], { cursor: 'c' }, seen([1], true, false)));
+    expect(await marked()).toEqual(['2']);
+    // Contact 2 is back: unmarked by the scan that sees it (even without rewriting it).
+    r = await target.writeBatch(batch([], { cursor: 'd' }, seen([1, 2, 3], true, true)));
+    expect(r.deleted).toBe(0);
+    expect(await marked()).toEqual([]);
+  });
+
   it('rolls back when the database itself rejects the merge', async () => {
     const h = await harness(kind, 'reject');
     harnesses.push(h);
@@ -333,6 +395,11 @@ describe.each(kinds)('%s', (kind) => {
     expect(types.sentcnt.toLowerCase()).toBe('bigint');
     expect(types.udate.toLowerCase()).toMatch(/timestamp with time zone/); // a new column, typed by acsync
     expect(types.context_source_type).toBeDefined();
+    // acsync's delete mark is added too, NULL on every row (adopted ones included).
+    expect(types._acsync_deleted_at.toLowerCase()).toMatch(/timestamp with time zone/);
+    expect(
+      await h.rows(`SELECT id FROM ${s}.ac_rudder_contacts WHERE _acsync_deleted_at IS NOT NULL`),
+    ).toEqual([]);
     const rows = await h.rows(
       `SELECT id, cdate, email, sentcnt, first_name FROM ${s}.ac_rudder_contacts ORDER BY id`,
     );

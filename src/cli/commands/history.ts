@@ -22,7 +22,11 @@ export interface RunHistory {
     rowsWritten: number;
     status: RunStatus;
     error: string | null;
+    requests: number | null;
+    deleted: number | null;
   }[];
+  /** fast or reconcile (issue 10); null for runs of earlier versions. */
+  tier: string | null;
 }
 
 /** Groups per-resource history rows into runs, newest first, at most `limit` runs. */
@@ -41,6 +45,7 @@ export function groupRuns(rows: RunHistoryRow[], limit: number): RunHistory[] {
       finishedAt: finished === null ? null : new Date(finished).toISOString(),
       durationMs: finished === null ? null : finished - started,
       events: rs.reduce((n, r) => n + r.events, 0),
+      tier: rs.find((r) => r.tier)?.tier ?? null,
       resources: rs
         .map((r) => ({
           name: r.resource,
@@ -49,6 +54,8 @@ export function groupRuns(rows: RunHistoryRow[], limit: number): RunHistory[] {
           rowsWritten: r.rowsWritten,
           status: r.status,
           error: r.error,
+          requests: r.requests ?? null,
+          deleted: r.deleted ?? null,
         }))
         .sort((a, b) => a.name.localeCompare(b.name)),
     };
@@ -91,12 +98,21 @@ Examples:
           out();
           out(
             `  ${run.startedAt.replace('T', ' ').slice(0, 19)} UTC  ${run.status.toUpperCase()}  ` +
+              `${run.tier ? `${run.tier} tier  ` : ''}` +
               `${run.events.toLocaleString('en-US')} events` +
               `${run.durationMs === null ? '' : ` in ${formatDuration(run.durationMs)}`}  (run ${run.runId})`,
           );
           const table = renderTable(
-            ['resource', 'table', 'events', 'rows written', 'status'],
-            run.resources.map((r) => [r.name, r.table, r.events, r.rowsWritten, r.status]),
+            ['resource', 'table', 'events', 'rows written', 'requests', 'deleted', 'status'],
+            run.resources.map((r) => [
+              r.name,
+              r.table,
+              r.events,
+              r.rowsWritten,
+              r.requests ?? '',
+              r.deleted ?? '',
+              r.status,
+            ]),
           );
           out(table.replace(/^/gm, '    '));
           // Reasons under the table, so one long message does not widen every row.

@@ -16,6 +16,7 @@ export function register(program: Command): void {
       parseList,
     )
     .option('--full-refresh', 'ignore the stored cursors and read everything (rows are merged by id)')
+    .option('--reconcile', 'run the reconcile tier now: re-read everything, mark deleted records')
     .option('--json', 'print the run summary as one JSON object on stdout (logs stay on stderr)')
     .option('--enqueue', 'fleet mode: ask the workers for a run now instead of running it here')
     .addHelpText(
@@ -23,6 +24,9 @@ export function register(program: Command): void {
       `
 Incremental by default: each resource continues from its stored cursor (minus lookbackHours). Rows are
 merged by id; each batch commits with its cursor, so an interrupted sync (Ctrl-C, crash) resumes.
+Tiers: a run is fast (what changed: date filters, contacts' children side-loaded, small resources) or,
+every reconcileEveryHours (default 24) or with --reconcile, a reconcile (everything; deleted records get
+_acsync_deleted_at).
 Ctrl-C once stops after the current batches; twice exits at once.
 
 Output: on a terminal, live progress and a summary table. Otherwise (or with --json), JSON log lines on
@@ -48,6 +52,7 @@ Examples:
         source?: string;
         resources?: string[];
         fullRefresh?: boolean;
+        reconcile?: boolean;
         json?: boolean;
         enqueue?: boolean;
       }) => {
@@ -61,6 +66,7 @@ Examples:
         const { exitCode } = await syncMany(config, sources, {
           resources: opts.resources,
           fullRefresh: opts.fullRefresh,
+          ...(opts.reconcile ? { tier: 'reconcile' as const } : {}),
           json: opts.json,
           signal: ctl.signal,
           logger,

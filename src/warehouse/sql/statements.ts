@@ -170,3 +170,30 @@ export function updateRecords(
     .join(', ');
   return { text: `UPDATE ${target} SET ${sets} WHERE ${conditions(d, spec, where, p)}`, params: p.values };
 }
+
+/**
+ * Marks and unmarks deleted rows against staged ids (warehouse/deletes.ts): an anti-join and a semi-join
+ * on the id as text, then the stage's rows of the scan are removed.
+ */
+export function markUnseenStatements(
+  d: SqlDestinationDialect,
+  target: string,
+  column: string,
+  seen: { target: string; scan: string },
+  at: Date,
+): { mark: Statement; unmark: Statement; clear: Statement } {
+  const col = d.sql.quote(column);
+  const match = (p: Params) =>
+    `SELECT 1 FROM ${seen.target} s WHERE s.${d.sql.quote('scan')} = ${p.add(seen.scan)} AND s.${d.sql.quote('id')} = CAST(t.${d.sql.quote('id')} AS ${d.types.string})`;
+  const pm = new Params(d);
+  const markText = `UPDATE ${target} AS t SET ${col} = ${pm.add(at, 'datetime')} WHERE ${col} IS NULL AND NOT EXISTS (${match(pm)})`;
+  const pu = new Params(d);
+  const unmarkText = `UPDATE ${target} AS t SET ${col} = NULL WHERE ${col} IS NOT NULL AND EXISTS (${match(pu)})`;
+  const pc = new Params(d);
+  const clearText = `DELETE FROM ${seen.target} WHERE ${d.sql.quote('scan')} = ${pc.add(seen.scan)}`;
+  return {
+    mark: { text: markText, params: pm.values },
+    unmark: { text: unmarkText, params: pu.values },
+    clear: { text: clearText, params: pc.values },
+  };
+}

@@ -16,6 +16,7 @@ import {
   dropTable,
   insertFromStage,
   keyIndexName,
+  markUnseenStatements,
 } from './statements.ts';
 
 /** Attempts at a CREATE … IF NOT EXISTS that keeps losing a race with another process. */
@@ -50,6 +51,25 @@ export class SqlStorage implements Storage {
         if (attempt >= DDL_ATTEMPTS || !this.dialect.sql.ddlRaceCodes.has(code)) throw err;
       }
     }
+  }
+
+  async markUnseen(
+    table: string,
+    column: string,
+    seen: { table: string; scan: string },
+    at: Date,
+  ): Promise<{ marked: number; unmarked: number }> {
+    const st = markUnseenStatements(
+      this.dialect,
+      this.target(table),
+      column,
+      { target: this.target(seen.table), scan: seen.scan },
+      at,
+    );
+    const marked = await this.driver.exec(st.mark.text, st.mark.params);
+    const unmarked = await this.driver.exec(st.unmark.text, st.unmark.params);
+    await this.driver.exec(st.clear.text, st.clear.params);
+    return { marked, unmarked };
   }
 
   ensureNamespace(): Promise<void> {
