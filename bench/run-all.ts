@@ -23,6 +23,7 @@ const SCRIPTS = [
   'e2e.bench.ts',
   'fleet.bench.ts',
   'ratelimit.bench.ts',
+  'requests.bench.ts',
 ];
 const RESULTS = join(ROOT, 'bench/results.json');
 

@@ -15,15 +15,15 @@ export function renderSummary(result: RunResult): string {
     `${result.source}: ${MARK[result.status] ?? result.status} — ${result.events.toLocaleString('en-US')} events ` +
     `in ${formatDuration(result.durationMs)} (run ${result.runId})`;
   const table = renderTable(
-    ['resource', 'table', 'events', 'rows written', 'requests', 'deleted', 'status'],
+    ['resource', 'table', 'events', 'rows written', 'status', 'requests', 'deleted'],
     result.resources.map((r) => [
       r.name,
       r.table,
       r.events,
       r.rowsWritten,
+      MARK[r.status] ?? r.status,
       r.requests ?? 0,
       r.deleted ?? 0,
-      MARK[r.status] ?? r.status,
     ]),
   );
   const tier = result.tier

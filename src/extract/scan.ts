@@ -25,7 +25,7 @@ import {
   type RawPage,
   timeKeysetPages,
 } from './paginate.ts';
-import { checkInclude, includeParam, totalsAgree } from './sideload.ts';
+import { checkInclude, includeParam, totalsAgree, withoutIncludeIds } from './sideload.ts';
 import { type ResourceState, readState, toJson } from './state.ts';
 
 export interface ScanPlan {
@@ -229,7 +229,11 @@ export async function* runScan(plan: ScanPlan, opts: ScanOptions): AsyncGenerato
     const out: ExtractedPage[] = [];
     for (const m of members) {
       const returned = m.isSource ? raw.records : arrayOf(raw.body, m.def.arrayKey);
-      const candidates = m.isSource ? raw.fresh : returned;
+      const candidates = m.isSource
+        ? include
+          ? raw.fresh.map((r) => withoutIncludeIds(r, plan.members))
+          : raw.fresh
+        : returned;
       if (m.def.includedBy && !m.isSource) m.seen += returned.length;
       const records: SourceRecord[] = [];
       for (const rec of candidates) {

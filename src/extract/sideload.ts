@@ -53,3 +53,21 @@ export function totalsAgree(seen: number, total: number, parentDrift: number, pe
   const slack = Math.ceil(total * 0.01) + Math.ceil(Math.abs(parentDrift) * Math.max(1, perParent) * 2);
   return Math.abs(total - seen) <= slack;
 }
+
+/**
+ * The parent record as it is stored: without the id arrays include= adds (`fieldValues: ['12']`), which the
+ * parent's table never had (RudderStack did not side-load) and which the child tables hold anyway.
+ */
+export function withoutIncludeIds(
+  record: Record<string, unknown>,
+  members: readonly ResourceDef[],
+): Record<string, unknown> {
+  let out = record;
+  for (const m of members) {
+    const key = m.includedBy?.include;
+    if (key === undefined || !(key in out)) continue;
+    if (out === record) out = { ...record };
+    delete out[key];
+  }
+  return out;
+}

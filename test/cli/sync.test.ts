@@ -67,7 +67,7 @@ describe('acsync sync (DuckDB)', () => {
     const res = await f.cli(['sync', '--config', 'table.yaml']);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Test Source: ok — [\d,]+ events in .* \(run \S+\)$/m);
-    expect(res.stdout).toMatch(/^tags\s+ac_rudder_tags\s+\d+\s+\d+\s+ok$/m);
+    expect(res.stdout).toMatch(/^tags\s+ac_rudder_tags\s+\d+\s+\d+\s+ok\s+\d+\s+\d+$/m);
   });
 
   // `script` (util-linux) runs acsync on a terminal, where it draws progress instead of logging.

@@ -98,20 +98,19 @@ Examples:
           out();
           out(
             `  ${run.startedAt.replace('T', ' ').slice(0, 19)} UTC  ${run.status.toUpperCase()}  ` +
-              `${run.tier ? `${run.tier} tier  ` : ''}` +
               `${run.events.toLocaleString('en-US')} events` +
-              `${run.durationMs === null ? '' : ` in ${formatDuration(run.durationMs)}`}  (run ${run.runId})`,
+              `${run.durationMs === null ? '' : ` in ${formatDuration(run.durationMs)}`}  (run ${run.runId})${run.tier ? `  ${run.tier} tier` : ''}`,
           );
           const table = renderTable(
-            ['resource', 'table', 'events', 'rows written', 'requests', 'deleted', 'status'],
+            ['resource', 'table', 'events', 'rows written', 'status', 'requests', 'deleted'],
             run.resources.map((r) => [
               r.name,
               r.table,
               r.events,
               r.rowsWritten,
+              r.status,
               r.requests ?? '',
               r.deleted ?? '',
-              r.status,
             ]),
           );
           out(table.replace(/^/gm, '    '));
