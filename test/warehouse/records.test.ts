@@ -41,6 +41,9 @@ const run = (runId: string, resource: string, extra: Record<string, unknown> = {
   finished_at: null,
   status: 'running',
   error: null,
+  tier: null,
+  requests: null,
+  deleted: null,
   ...extra,
 });
 
