@@ -39,7 +39,7 @@ describe('bookkeeping statements', () => {
     );
     expect(st.text).toBe(
       'SELECT "run_id", "source", "table_prefix", "resource", "table_name", "events", "rows_written", ' +
-        '"started_at", "finished_at", "status", "error" FROM "s"."t" WHERE "source" = $1 AND "table_prefix" = $2 ' +
+        '"started_at", "finished_at", "status", "error", "tier", "requests", "deleted" FROM "s"."t" WHERE "source" = $1 AND "table_prefix" = $2 ' +
         'ORDER BY "started_at" DESC, "resource" ASC LIMIT 30',
     );
     expect(st.params).toEqual(['src', 'ac_']);
@@ -66,7 +66,22 @@ describe('bookkeeping statements', () => {
       '2024-05-01T10:00:00.000Z',
     ]);
     const nulls = insertRecords(pg, T, RUNS_SPEC, [{ run_id: 'r', resource: 'x' }]);
-    expect(nulls.params).toEqual(['r', null, null, 'x', null, null, null, null, null, null, null]);
+    expect(nulls.params).toEqual([
+      'r',
+      null,
+      null,
+      'x',
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(nulls.text).toContain('CAST($8 AS timestamptz), CAST($9 AS timestamptz)');
   });
 
@@ -234,6 +249,8 @@ describe('dialect rows', () => {
     expect(RUDDER_COLUMNS).toEqual([...RUDDER_COLUMN_SET]);
     expect(RUDDER_COLUMNS[0]).toBe('id');
     expect(RUDDER_COLUMNS).toContain('context_sources_job_run_id');
-    expect(RUDDER_COLUMNS).toHaveLength(12);
+    // RudderStack's 12, and acsync's delete mark (issue 10).
+    expect(RUDDER_COLUMNS).toHaveLength(13);
+    expect(RUDDER_COLUMNS.at(-1)).toBe('_acsync_deleted_at');
   });
 });
