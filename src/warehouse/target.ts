@@ -57,7 +57,7 @@ export class Target implements WarehouseTarget {
     private readonly options: WarehouseOptions,
     private readonly state: StateStore,
     private readonly runs: RunLog,
-    private readonly seen: RecordTable,
+    private readonly seen: RecordTable | null,
     private readonly prefixKey: string,
   ) {
     this.flattener = new Flattener(storage.dialect, {
@@ -91,7 +91,8 @@ export class Target implements WarehouseTarget {
     // Shared by every source in the schema: created here, outside any batch, so two sources' first
     // discards cannot race to create it inside their transactions. An existing one (RudderStack's) is kept.
     await storage.ensureTable(DISCARDS_TABLE, DISCARD_COLUMNS, DISCARD_KEY);
-    const seen = await storage.records(SEEN_SPEC);
+    // Only where deletes can be marked (Storage.markUnseen): the other families never stage ids.
+    const seen = storage.markUnseen ? await storage.records(SEEN_SPEC) : null;
     return new Target(storage, source, dest, options, state, runs, seen, prefixKey);
   }
 
@@ -182,7 +183,7 @@ export class Target implements WarehouseTarget {
     resource: string,
     seen: NonNullable<WriteBatch['seen']>,
   ): Promise<number | undefined> {
-    if (!this.storage.markUnseen) return undefined;
+    if (!this.storage.markUnseen || !this.seen) return undefined;
     const scan = seenScanKey(this.prefixKey, resource);
     if (seen.fresh) await this.seen.remove({ scan });
     const seq = `${Date.now().toString(36)}.${(this.seq++).toString(36)}`;
