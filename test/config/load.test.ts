@@ -64,6 +64,7 @@ describe('loadConfig', () => {
         requestsPerSecond: 4,
         destination: 'warehouse',
         lookbackHours: 24,
+        reconcileEveryHours: 24,
       },
     ]);
   });
