@@ -93,7 +93,21 @@ export function arrayOf(body: Record<string, unknown>, key: string): Record<stri
 const keyOf = recordKey;
 
 function freshOf(seen: IdSet, records: Record<string, unknown>[], pk: string): Record<string, unknown>[] {
-  return records.filter((r) => seen.add(keyOf(r, pk)));
+  const keys = records.map((r) => keyOf(r, pk));
+  const lastAt = new Map<string, number>();
+  const copies = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) {
+    lastAt.set(keys[i], i);
+    copies.set(keys[i], (copies.get(keys[i]) ?? 0) + 1);
+  }
+  // A key repeated inside one page is written once, as its last occurrence (the last one wins, as in a
+  // merge), even when an overlapping page had it already; otherwise a record is written the first time.
+  return records.filter((_, i) => {
+    const k = keys[i];
+    const fresh = seen.add(k);
+    if (copies.get(k)! > 1) return lastAt.get(k) === i;
+    return fresh;
+  });
 }
 
 /** One id range of a partitioned keyset scan: ids in (after, below). */
