@@ -1,5 +1,5 @@
 // `npm run bench:fleet`: fleet mode on this machine. 10 emulated accounts (each its own loopback address,
-// rate limit 5 requests/s, 50-150 ms latency), one source each at requestsPerSecond 5, 2 `acsync
+// rate limit 5 requests/s, 50-150 ms latency), one source each at requestsPerSecond 5 (resources: BENCH_FLEET_RESOURCES, accounts: BENCH_FLEET_ACCOUNTS, contacts: BENCH_FLEET_CONTACTS), 2 `acsync
 // worker` processes (concurrency 5) writing to PostgreSQL. Measured while all 10 runs are in progress: the
 // aggregate requests/s against the fleet's 50/s budget (and against what the sources are configured to use)
 // and the share of 429s; over the whole runs: the workers' CPU time per 1,000 records and each worker's
@@ -25,7 +25,9 @@ const ACCOUNT_LIMIT = 5;
 const RPS = Number(process.env.BENCH_FLEET_RPS ?? ACCOUNT_LIMIT);
 const WORKERS = 2;
 const CONCURRENCY = Math.ceil(ACCOUNTS / WORKERS);
-const RESOURCES = ['contacts', 'field_values', 'contact_tags', 'contact_lists'];
+const RESOURCES = (
+  process.env.BENCH_FLEET_RESOURCES ?? 'contacts,field_values,contact_tags,contact_lists'
+).split(',');
 const log = (m: string) => process.stderr.write(`[fleet.bench] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
