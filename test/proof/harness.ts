@@ -29,6 +29,10 @@ export const SIZES = FULL
 export const FAULT_RESOURCES: string[] | undefined = FULL
   ? undefined
   : [
+      // field_values and contact_tags ride on the contacts pages (side-loads): activities and
+      // email_activities add pages of their own, so every fault has requests enough to strike.
+      'activities',
+      'email_activities',
       'contacts',
       'field_values',
       'contact_tags',

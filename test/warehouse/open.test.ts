@@ -61,6 +61,7 @@ describe('DuckDB', () => {
     );
     expect(rows.map((r) => r.table_name)).toEqual([
       '_acsync_runs',
+      '_acsync_seen',
       '_acsync_state',
       'ac_rudder_contacts',
       'rudder_discards',

@@ -45,7 +45,7 @@ export const TRANSIENT_FAULTS: Array<{ name: string; spec: string; struck: (s: S
   { name: 'intermittent 403', spec: '403:0.02', struck: (s) => s.byStatus['403'] ?? 0 },
   { name: 'empty 200 bodies', spec: 'empty:0.04', struck: (s) => s.byStatus['200'] ?? 0 },
   { name: 'truncated JSON', spec: 'truncated:0.04', struck: (s) => s.byStatus['200'] ?? 0 },
-  { name: 'connection resets', spec: 'reset:0.04', struck: (s) => s.byStatus.reset ?? 0 },
+  { name: 'connection resets', spec: 'reset:0.1', struck: (s) => s.byStatus.reset ?? 0 },
   {
     name: 'latency spikes beyond the client timeout',
     spec: `slow:${CLIENT_TIMEOUT_MS + 1500}:0.1`,
@@ -141,7 +141,7 @@ export function faultSuite(): void {
           const d = delta(before, statsOf(em));
           em.testModes.setFaults('');
           expect(r.code, r.stderr.slice(-3000)).toBe(0);
-          expect(fault.struck(d), 'the fault never struck').toBeGreaterThan(0);
+          expect(fault.struck(d), `the fault never struck in ${JSON.stringify(d)}`).toBeGreaterThan(0);
           expectSame(await fingerprint(dest), want);
           expect(await states(dest, accountSince)).toEqual(wantState);
           figures.push({
