@@ -29,6 +29,20 @@ export interface RecordSpec {
 export type RecordValue = string | number | Date | null;
 export type RecordRow = Record<string, RecordValue>;
 
+/** A value read back from a destination, as a RecordValue of its column's RudderStack type. */
+export function decodeRecordValue(v: unknown, type: string): RecordValue {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case 'datetime':
+      return v instanceof Date ? v : new Date(String(v));
+    case 'int':
+    case 'float':
+      return Number(v);
+    default:
+      return String(v);
+  }
+}
+
 export interface FindOptions {
   orderBy?: ReadonlyArray<readonly [column: string, direction: 'asc' | 'desc']>;
   limit?: number;

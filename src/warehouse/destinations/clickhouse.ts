@@ -23,15 +23,16 @@ import type { FittedStream } from '../batch.ts';
 import { type RudderType, rudderTypeOf } from '../capabilities.ts';
 import { clickhouse, createDataTable, DDL_SETTINGS, literal, quote } from '../dialects/clickhouse.ts';
 import { Mutex } from '../driver.ts';
-import type {
-  ColumnSpec,
-  FindOptions,
-  RecordRow,
-  RecordSpec,
-  RecordTable,
-  RecordValue,
-  Storage,
-  TableColumns,
+import {
+  type ColumnSpec,
+  decodeRecordValue,
+  type FindOptions,
+  type RecordRow,
+  type RecordSpec,
+  type RecordTable,
+  type RecordValue,
+  type Storage,
+  type TableColumns,
 } from '../storage.ts';
 import type { CellValue } from '../types.ts';
 
@@ -353,7 +354,7 @@ class VersionedRecords implements RecordTable {
     const rows = await this.driver.query(sql, { settings: { enable_optimize_predicate_expression: 0 } });
     return rows.map((r) => {
       const out: RecordRow = {};
-      for (const c of this.spec.columns) out[c.name] = decode(r[c.name], c.type);
+      for (const c of this.spec.columns) out[c.name] = decodeRecordValue(r[c.name], c.type);
       return out;
     });
   }
@@ -395,18 +396,5 @@ class VersionedRecords implements RecordTable {
 
   async remove(where: RecordRow): Promise<void> {
     await this.write(await this.find(where), true);
-  }
-}
-
-function decode(v: unknown, type: RudderType): RecordValue {
-  if (v === null || v === undefined) return null;
-  switch (type) {
-    case 'datetime':
-      return new Date(String(v));
-    case 'int':
-    case 'float':
-      return Number(v);
-    default:
-      return String(v);
   }
 }

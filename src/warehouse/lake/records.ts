@@ -2,7 +2,14 @@
 // and kept in memory (a lake namespace has one writer at a time). Changes made inside a unit of work go
 // to a working copy that the unit's commit writes (or its failure drops); outside one they are written at
 // once. Every write replaces the whole object, so a reader sees the table before or after, never between.
-import type { FindOptions, RecordRow, RecordSpec, RecordTable, RecordValue } from '../storage.ts';
+import {
+  decodeRecordValue,
+  type FindOptions,
+  type RecordRow,
+  type RecordSpec,
+  type RecordTable,
+  type RecordValue,
+} from '../storage.ts';
 
 /** What a LakeRecords asks of its storage: write now, or mark for the current unit's commit. */
 export interface RecordsHost {
@@ -26,7 +33,7 @@ export class LakeRecords implements RecordTable {
     const parsed = JSON.parse(body.toString('utf8')) as { rows: Array<Record<string, unknown>> };
     return parsed.rows.map((r) => {
       const out: RecordRow = {};
-      for (const c of spec.columns) out[c.name] = decode(r[c.name], c.type);
+      for (const c of spec.columns) out[c.name] = decodeRecordValue(r[c.name], c.type);
       return out;
     });
   }
@@ -162,17 +169,4 @@ function compare(a: RecordValue, b: RecordValue): number {
   const x = a instanceof Date ? a.getTime() : a;
   const y = b instanceof Date ? b.getTime() : b;
   return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function decode(v: unknown, type: string): RecordValue {
-  if (v === null || v === undefined) return null;
-  switch (type) {
-    case 'datetime':
-      return new Date(String(v));
-    case 'int':
-    case 'float':
-      return Number(v);
-    default:
-      return String(v);
-  }
 }

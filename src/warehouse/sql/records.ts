@@ -1,6 +1,12 @@
 // acsync's bookkeeping tables on a SQL destination: RecordTable in the dialect's statements.
 import type { SqlDriver } from '../driver.ts';
-import type { FindOptions, RecordRow, RecordSpec, RecordTable, RecordValue } from '../storage.ts';
+import {
+  decodeRecordValue,
+  type FindOptions,
+  type RecordRow,
+  type RecordSpec,
+  type RecordTable,
+} from '../storage.ts';
 import { deleteRecords, insertRecords, selectRecords, updateRecords } from './statements.ts';
 
 export class SqlRecords implements RecordTable {
@@ -16,7 +22,7 @@ export class SqlRecords implements RecordTable {
     const rows = await this.driver.query(st.text, st.params);
     return rows.map((r) => {
       const out: RecordRow = {};
-      for (const c of this.spec.columns) out[c.name] = decode(r[c.name], c.type);
+      for (const c of this.spec.columns) out[c.name] = decodeRecordValue(r[c.name], c.type);
       return out;
     });
   }
@@ -44,18 +50,5 @@ export class SqlRecords implements RecordTable {
   async remove(where: RecordRow): Promise<void> {
     const st = deleteRecords(this.driver.dialect, this.target, this.spec, [where]);
     await this.driver.exec(st.text, st.params);
-  }
-}
-
-function decode(v: unknown, type: string): RecordValue {
-  if (v === null || v === undefined) return null;
-  switch (type) {
-    case 'datetime':
-      return v instanceof Date ? v : new Date(String(v));
-    case 'int':
-    case 'float':
-      return Number(v);
-    default:
-      return String(v);
   }
 }
