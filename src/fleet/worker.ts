@@ -80,7 +80,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
       signal?.removeEventListener('abort', done);
       resolve();
     }
-    signal?.addEventListener('abort', done, { once: true });
+    if (signal?.aborted) done();
+    else signal?.addEventListener('abort', done, { once: true });
   });
 
 export async function runWorker(opts: WorkerOptions): Promise<void> {
@@ -399,6 +400,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         runs.delete(c.runKey);
         metrics.setActive(runs.size);
         wake.abort(); // a slot is free: look for work now
+        if (draining && runs.size === 0) drained.abort();
       });
   };
 
@@ -472,6 +474,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       }
     });
 
+  const drained = new AbortController();
   const beating = (async () => {
     while (!opts.signal.aborted || runs.size > 0) {
       try {
@@ -479,7 +482,9 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       } catch (err) {
         log.warn({ err: describeError(err) }, 'heartbeat failed');
       }
-      await sleep(timings.beatMs, runs.size === 0 ? opts.signal : undefined);
+      // Beats go on while runs are handed back; the last hand-back of a drain ends the wait at once
+      // (a quarter lease can be minutes).
+      await sleep(timings.beatMs, drained.signal);
     }
   })();
 
@@ -491,6 +496,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       'draining: running syncs stop after their current batches and are handed back',
     );
     for (const local of runs.values()) stop(local, 'drain');
+    if (runs.size === 0) drained.abort();
     wake.abort();
   };
   opts.signal.addEventListener('abort', onDrain, { once: true });

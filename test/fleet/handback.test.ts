@@ -83,10 +83,13 @@ describe.runIf(ok)('fleet hand-back', () => {
     );
     const second = both.find((w) => w !== first)!;
     await eventually(async () => account.log.length >= 6, 60_000, 'six pages read');
+    const termAt = Date.now();
     first.child.kill('SIGTERM');
     const handedBack = await first.waitFor((l) => l.msg === 'run handed back');
     expect(handedBack.reason).toBe('drain');
     expect(await first.done).toEqual({ code: 0, signal: null });
+    // It leaves once its run is handed back, not at its next heartbeat (a quarter lease: 150 s here).
+    expect(Date.now() - termAt).toBeLessThan(60_000);
     expect(first.logs.some((l) => l.msg === 'worker stopped')).toBe(true);
 
     const continued = await second.waitFor((l) => l.msg === 'run continuing', 60_000);

@@ -33,24 +33,30 @@ function leaks(text: string): string[] {
   return FRAGMENTS.filter((f) => text.includes(f));
 }
 
-/** Starts a long-running command, waits until its output matches `ready`, stops it with SIGTERM. */
+/**
+ * Starts a long-running command, waits until its output matches `ready`, stops it with SIGTERM. Fails if
+ * `ready` never came (the command would not have done what the suite means to scan).
+ */
 async function runUntil(args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<Finished> {
   const run = start(args, { ...SYNC_ENV, ...env });
   let seen = '';
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, FULL ? 600_000 : 120_000);
+  const came = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), FULL ? 600_000 : 120_000);
     const look = (d: Buffer) => {
       seen += d;
       if (ready.test(seen)) {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       }
     };
     run.child.stdout?.on('data', look);
     run.child.stderr?.on('data', look);
+    run.done.then(() => resolve(ready.test(seen)));
   });
   run.child.kill('SIGTERM');
-  return run.done;
+  const done = await run.done;
+  expect(came, `acsync ${args[0]} never printed ${ready}: ${seen.slice(-1500)}`).toBe(true);
+  return done;
 }
 
 export async function secrecySuite(): Promise<void> {
@@ -144,15 +150,21 @@ export async function secrecySuite(): Promise<void> {
           join(tmp.path, 'init.yaml'),
           '--force',
         ]);
-        // The scheduler: one catch-up run, then SIGTERM.
+        // The scheduler: one catch-up run, then SIGTERM. Its own DuckDB file has never been synced, so the
+        // run is due at once (scanned with the other warehouses below).
         const daemonConfig = join(tmp.path, 'daemon.yaml');
+        const [first, daemonDest] = [dests[0]!, duckdbDest(tmp.path, 'daemon')];
+        if (first.type !== 'duckdb' || daemonDest.type !== 'duckdb') throw new Error('the first is DuckDB');
         writeFileSync(
           daemonConfig,
-          readFileSync(configs[0]!, 'utf8').replace(
-            'requestsPerSecond: 0',
-            'requestsPerSecond: 0\n    schedule: { type: basic, every: 1h }',
-          ),
+          readFileSync(configs[0]!, 'utf8')
+            .replace(JSON.stringify(first.path), JSON.stringify(daemonDest.path))
+            .replace(
+              'requestsPerSecond: 0',
+              'requestsPerSecond: 0\n    schedule: { type: basic, every: 1h }',
+            ),
         );
+        dests.push(daemonDest);
         record('run', await runUntil(['run', '--config', daemonConfig], /sync finished/, env));
         record(
           'emulator',
