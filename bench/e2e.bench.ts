@@ -5,9 +5,10 @@
 //      5 requests/s budget used (requests answered per second ÷ 5) and the share of answers that were 429.
 // Prints its figures as the last stdout line (bench/run-all.ts turns them into BENCHMARKS.md).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RunningEmulator, startEmulator } from '../src/emulator/index.ts';
+import { startEmulator } from '../src/emulator/index.ts';
+import { duckdbConfigFile, peakRssKb } from './proc.ts';
 import { emitResult, type Figure } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -16,39 +17,6 @@ const TMP = join(ROOT, '.tmp', `e2e-bench-${process.pid}`);
 const CONTACTS = Number(process.env.BENCH_E2E_CONTACTS ?? 100_000);
 const WINDOW_S = Number(process.env.BENCH_E2E_WINDOW_S ?? 60);
 const log = (m: string) => process.stderr.write(`[e2e.bench] ${m}\n`);
-
-function config(em: RunningEmulator, file: string, requestsPerSecond: number): string {
-  const path = join(TMP, `${file}.yaml`);
-  writeFileSync(
-    path,
-    [
-      'destinations:',
-      '  warehouse:',
-      '    type: duckdb',
-      `    path: ${JSON.stringify(join(TMP, `${file}.duckdb`))}`,
-      'sources:',
-      '  - name: Bench',
-      '    accountName: emulator',
-      `    url: ${JSON.stringify(em.url)}`,
-      `    apiKey: ${JSON.stringify(em.apiKey)}`,
-      '    tablePrefix: ac_',
-      `    requestsPerSecond: ${requestsPerSecond}`,
-      '    resources: all',
-      '',
-    ].join('\n'),
-  );
-  return path;
-}
-
-/** Peak resident set of a process so far (kB), or 0 once it is gone. */
-function vmHwm(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 interface SyncRun {
   code: number | null;
@@ -79,7 +47,7 @@ function runSync(
       stderr += d;
     });
     const sampler = setInterval(() => {
-      peakKb = Math.max(peakKb, vmHwm(child.pid!));
+      peakKb = Math.max(peakKb, peakRssKb(child.pid!));
     }, 100);
     opts.onStart?.();
     opts.onChild?.(() => child.kill('SIGKILL'));
@@ -109,7 +77,7 @@ try {
   log(`starting the emulator with ${CONTACTS} contacts, --rate-limit 0`);
   // realism: ideal — these runs measure acsync's throughput and budget use, not the hard API (issue 9).
   const fast = await startEmulator({ contacts: CONTACTS, rateLimit: 0, seed: 1, realism: 'ideal' });
-  const run = await runSync(config(fast, 'unlimited', 0));
+  const run = await runSync(duckdbConfigFile(TMP, 'unlimited', fast, 0));
   const requests = fast.stats().requests;
   await fast.close();
   if (run.code !== 0) throw new Error(`sync exited ${run.code}: ${run.stderr.slice(-2000)}`);
@@ -164,7 +132,7 @@ try {
   let windowStart = 0;
   const warmupMs = 3_000;
   let stop: () => void = () => {};
-  const windowRun = runSync(config(limited, 'limited', 5), {
+  const windowRun = runSync(duckdbConfigFile(TMP, 'limited', limited, 5), {
     onStart: () => {
       // The window opens once the sync is requesting (plus a short warm-up) and lasts exactly WINDOW_S.
       const waitForFirst = setInterval(() => {

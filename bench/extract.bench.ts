@@ -6,7 +6,7 @@
 //      Singer tap's strategy needs on the same account (computed from the emulator's collection sizes).
 // Prints the figures as the last stdout line and writes them into BENCHMARKS.md under "## Extraction".
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../src/api/client.ts';
@@ -16,6 +16,7 @@ import { type RunningEmulator, startEmulator } from '../src/emulator/index.ts';
 import { listResources } from '../src/extract/catalog.ts';
 import { planScans, runScan } from '../src/extract/scan.ts';
 import { runSync } from '../src/pipeline/sync.ts';
+import { freshDuckDB } from './proc.ts';
 import { emitResult, type Figure } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -37,13 +38,6 @@ function source(em: RunningEmulator, requestsPerSecond: number): SourceConfig {
     destination: 'w',
     lookbackHours: 24,
   };
-}
-
-function duck(name: string) {
-  const path = join(TMP, `extract-bench-${name}.duckdb`);
-  rmSync(path, { force: true });
-  rmSync(`${path}.wal`, { force: true });
-  return { type: 'duckdb' as const, name: 'w', path };
 }
 
 const count = (em: RunningEmulator, c: string) => [...em.records(c)].length;
@@ -240,7 +234,11 @@ if (SINGER_STREAMS.length !== 59)
     }
   }, 20);
   const t0 = Date.now();
-  const r = await runSync({ source: source(em, 5), destination: duck('rate'), logger: silentLogger() });
+  const r = await runSync({
+    source: source(em, 5),
+    destination: freshDuckDB(TMP, 'extract-bench-rate'),
+    logger: silentLogger(),
+  });
   const seconds = (Date.now() - t0) / 1000;
   clearInterval(poll);
   const busy = (lastAt - first) / 1000;
@@ -314,7 +312,7 @@ const em = await startEmulator({ port: 0, contacts: CONTACTS, rateLimit: 0, seed
   });
 }
 
-const dest = duck('full');
+const dest = freshDuckDB(TMP, 'extract-bench-full');
 const src = source(em, 0);
 let before = em.stats().requests;
 log('full sync into DuckDB, limit off…');

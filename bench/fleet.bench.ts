@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { listResources } from '../src/extract/catalog.ts';
 import { type EmulatorHost, startHost } from './emulator-host.ts';
+import { cpuSeconds, peakRssKb } from './proc.ts';
 import { emitResult, type Figure } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -79,25 +80,6 @@ const WORKLOADS: Workload[] = process.env.BENCH_FLEET_RESOURCES
 
 const log = (m: string) => process.stderr.write(`[fleet.bench] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s on Linux)
-  } catch {
-    return 0;
-  }
-}
-
-function vmHwmMb(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** CPU seconds of every PostgreSQL server process on this machine (the destination and the queue). */
 function postgresCpuSeconds(): number {
@@ -284,7 +266,7 @@ async function measure(w: Workload): Promise<{ figures: Figure[]; notes: string[
   while ((await count('success')) < ACCOUNTS) await sleep(500);
   const cpu = mine.map((x, i) => cpuSeconds(x.pid) - cpuStart[i]!);
   const wall = (performance.now() - wallStart) / 1000;
-  const peak = mine.map((x) => vmHwmMb(x.pid));
+  const peak = mine.map((x) => peakRssKb(x.pid) / 1024);
   const { rows } = await db.query(`SELECT sum(events)::bigint AS events FROM "${fleetSchema}".acsync_runs`);
   const events = Number(rows[0].events);
   const last = await accountStats();

@@ -5,11 +5,12 @@
 // answered, and that rate against what the other user left (5 − the other user's answered requests/s).
 // Prints its figures as the last stdout line (bench/run-all.ts turns them into BENCHMARKS.md).
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '../src/config/rules.ts';
-import { type RequestLogEntry, type RunningEmulator, startEmulator } from '../src/emulator/index.ts';
+import { type RequestLogEntry, startEmulator } from '../src/emulator/index.ts';
+import { duckdbConfigFile } from './proc.ts';
 import { emitResult, type Figure } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -23,29 +24,6 @@ const TENANTS = (process.env.BENCH_RATELIMIT_TENANTS ?? '1,0,2').split(',').map(
 /** Unset: the config default (what a user gets without requestsPerSecond). */
 const RPS = process.env.BENCH_RATELIMIT_RPS;
 const log = (m: string) => process.stderr.write(`[ratelimit.bench] ${m}\n`);
-
-function config(em: RunningEmulator, name: string): string {
-  const path = join(TMP, `${name}.yaml`);
-  writeFileSync(
-    path,
-    [
-      'destinations:',
-      '  warehouse:',
-      '    type: duckdb',
-      `    path: ${JSON.stringify(join(TMP, `${name}.duckdb`))}`,
-      'sources:',
-      '  - name: Bench',
-      '    accountName: emulator',
-      `    url: ${JSON.stringify(em.url)}`,
-      `    apiKey: ${JSON.stringify(em.apiKey)}`,
-      '    tablePrefix: ac_',
-      '    resources: all',
-      ...(RPS ? [`    requestsPerSecond: ${RPS}`] : []),
-      '',
-    ].join('\n'),
-  );
-  return path;
-}
 
 interface Window {
   acsync: number;
@@ -68,7 +46,7 @@ async function measure(tenantRps: number): Promise<Window> {
   const loadBefore = loadavg()[0]!;
   const child = spawn(
     process.execPath,
-    [BIN, 'sync', '--config', config(em, `tenant${tenantRps}`), '--json'],
+    [BIN, 'sync', '--config', duckdbConfigFile(TMP, `tenant${tenantRps}`, em, RPS ? Number(RPS) : null), '--json'],
     {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', ACSYNC_LOG_LEVEL: 'warn', ACSYNC_LOCK_DIR: join(TMP, 'locks') },

@@ -6,12 +6,12 @@
 //   3. a fast-tier sync, then a reconcile sync;
 // Today's figures (before side-loads and tiers, measured with this script on the branch's base 7006cac,
 // where `tier` did not exist and every run read every resource) are kept as TODAY for comparison.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceConfig } from '../src/core/contracts.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/index.ts';
 import { runSync, type SyncTuning } from '../src/pipeline/sync.ts';
+import { freshDuckDB } from './proc.ts';
 import { emitResult, type Figure } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -33,13 +33,6 @@ function source(em: RunningEmulator): SourceConfig {
     lookbackHours: 24,
     reconcileEveryHours: 24,
   };
-}
-
-function duck(name: string) {
-  const path = join(TMP, `requests-bench-${name}.duckdb`);
-  rmSync(path, { force: true });
-  rmSync(`${path}.wal`, { force: true });
-  return { type: 'duckdb' as const, name: 'w', path };
 }
 
 async function call(em: RunningEmulator, method: string, path: string, body?: unknown) {
@@ -111,7 +104,12 @@ const figures: Figure[] = [];
 const notes: string[] = [];
 
 type Tier = 'fast' | 'reconcile' | undefined;
-async function sync(em: RunningEmulator, dest: ReturnType<typeof duck>, tier: Tier, tuning: SyncTuning = {}) {
+async function sync(
+  em: RunningEmulator,
+  dest: ReturnType<typeof freshDuckDB>,
+  tier: Tier,
+  tuning: SyncTuning = {},
+) {
   const from = em.requestLog().length;
   const r = await runSync({
     source: source(em),
@@ -136,7 +134,7 @@ for (const touch of [true, false]) {
   });
   const tag = touch ? 'touch_on' : 'touch_off';
   try {
-    const dest = duck(tag);
+    const dest = freshDuckDB(TMP, `requests-bench-${tag}`);
     log(`${tag}: full sync of ${CONTACTS} contacts…`);
     const full = await sync(em, dest, 'reconcile');
     log(`  ${full.total} requests (${top(full.byPath)})`);

@@ -6,7 +6,7 @@ import { postgresAvailable, tempDir, uniqueSchema } from '../support/env.ts';
 import {
   type Account,
   acsyncRun,
-  dropSchemas,
+  cleanUp,
   eventually,
   type Proc,
   query,
@@ -23,13 +23,7 @@ describe.runIf(ok)('dead letters', () => {
   const destSchema = uniqueSchema('deadd');
   let account: Account | undefined;
   let worker: Proc | undefined;
-  afterAll(async () => {
-    if (worker && worker.child.exitCode === null && worker.child.signalCode === null)
-      worker.child.kill('SIGKILL');
-    await account?.close();
-    await dropSchemas(fleetSchema, destSchema);
-    tmp.cleanup();
-  });
+  afterAll(() => cleanUp({ procs: [worker], accounts: [account], schemas: [fleetSchema, destSchema], tmp }));
 
   it('retries a failing run with backoff, then moves it to the dead-letter queue shown by fleet status', async () => {
     account = await startAccount('127.0.0.1', { contacts: 50, seed: 61, rateLimit: 0 });

@@ -12,7 +12,7 @@ import { POSTGRES_URL, PROJECT_ROOT, postgresAvailable, tempDir, uniqueSchema } 
 import {
   type Account,
   acsyncRun,
-  dropSchemas,
+  cleanUp,
   eventually,
   type Proc,
   startAccount,
@@ -47,13 +47,7 @@ describe('README deployment section', () => {
   const destSchema = uniqueSchema('deployd');
   const accounts: Account[] = [];
   const workers: Proc[] = [];
-  afterAll(async () => {
-    for (const w of workers)
-      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-    for (const a of accounts) await a.close();
-    if (ok) await dropSchemas(fleetSchema, destSchema);
-    tmp.cleanup();
-  });
+  afterAll(() => cleanUp({ procs: workers, accounts, schemas: ok ? [fleetSchema, destSchema] : [], tmp }));
 
   it('shows a config that loads as written and that fleet mode accepts', () => {
     const file = join(tmp.path, 'as-written.yaml');

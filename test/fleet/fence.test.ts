@@ -9,7 +9,7 @@ import { postgresAvailable, tempDir, uniqueSchema } from '../support/env.ts';
 import {
   type Account,
   acsyncRun,
-  dropSchemas,
+  cleanUp,
   eventually,
   type Proc,
   query,
@@ -28,17 +28,7 @@ describe.runIf(ok)('fencing', () => {
   const refSchema = uniqueSchema('fencer');
   let account: Account | undefined;
   const procs: Proc[] = [];
-  afterAll(async () => {
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGCONT');
-        p.child.kill('SIGKILL');
-      }
-    }
-    await account?.close();
-    await dropSchemas(fleetSchema, destSchema, refSchema);
-    tmp.cleanup();
-  });
+  afterAll(() => cleanUp({ procs, accounts: [account], schemas: [fleetSchema, destSchema, refSchema], tmp }));
 
   it('a stalled worker that wakes after its run was taken over fails to commit, and nothing is lost', async () => {
     account = await startAccount('127.0.0.1', { contacts: 800, seed: 31, rateLimit: 0 });

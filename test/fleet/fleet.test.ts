@@ -10,7 +10,7 @@ import { postgresAvailable, tempDir, uniqueSchema } from '../support/env.ts';
 import {
   type Account,
   acsyncRun,
-  dropSchemas,
+  cleanUp,
   eventually,
   type LoggedRequest,
   type Proc,
@@ -53,14 +53,9 @@ describe.runIf(ok)('fleet: 3 workers, 6 sources on 2 accounts, one worker SIGKIL
     A = await startAccount('127.0.0.1', { contacts: 800, seed: 21, rateLimit: BUDGET });
     B = await startAccount('127.0.0.2', { contacts: 800, seed: 22, rateLimit: BUDGET });
   });
-  afterAll(async () => {
-    for (const w of workers)
-      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-    await A?.close();
-    await B?.close();
-    await dropSchemas(fleetSchema, destSchema, refSchema);
-    tmp.cleanup();
-  });
+  afterAll(() =>
+    cleanUp({ procs: workers, accounts: [A, B], schemas: [fleetSchema, destSchema, refSchema], tmp }),
+  );
 
   const specs = (url: (acc: 'A' | 'B') => string): SourceSpec[] =>
     (['A', 'B'] as const).flatMap((acc) =>

@@ -9,7 +9,7 @@ import { postgresAvailable, tempDir, uniqueSchema } from '../support/env.ts';
 import {
   type Account,
   acsyncRun,
-  dropSchemas,
+  cleanUp,
   eventually,
   type Proc,
   query,
@@ -25,13 +25,7 @@ describe.runIf(ok)('fleet hand-back', () => {
   const schemas: string[] = [];
   const procs: Proc[] = [];
   const accounts: Account[] = [];
-  afterAll(async () => {
-    for (const p of procs)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    for (const a of accounts) await a.close();
-    await dropSchemas(...schemas);
-    tmp.cleanup();
-  });
+  afterAll(() => cleanUp({ procs, accounts, schemas, tmp }));
 
   async function setup(tag: string, fleetExtra: Record<string, number>) {
     const account = await startAccount('127.0.0.1', { contacts: 800, seed: 41, rateLimit: 0 });

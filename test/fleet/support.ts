@@ -242,3 +242,23 @@ export async function scrape(url: string): Promise<Map<string, number>> {
 export async function dropSchemas(...schemas: string[]): Promise<void> {
   for (const s of schemas) await query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
 }
+
+/**
+ * Ends what a fleet test started, for its afterAll: SIGKILLs the processes still alive (SIGCONT first, so a
+ * stopped one dies too), closes the accounts, drops the schemas and removes the temp dir.
+ */
+export async function cleanUp(what: {
+  procs?: Array<Proc | undefined>;
+  accounts?: Array<Account | undefined>;
+  schemas?: string[];
+  tmp?: { cleanup(): void };
+}): Promise<void> {
+  for (const p of what.procs ?? [])
+    if (p && p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGCONT');
+      p.child.kill('SIGKILL');
+    }
+  for (const a of what.accounts ?? []) await a?.close();
+  if (what.schemas?.length) await dropSchemas(...what.schemas);
+  what.tmp?.cleanup();
+}
