@@ -79,6 +79,55 @@ export const DESTINATION_TYPES: readonly DestinationType[] = [
       },
     ],
   },
+  {
+    type: 'local-datalake',
+    label: 'Data lake in a folder (Parquet)',
+    fields: [
+      {
+        key: 'path',
+        label: 'Folder',
+        help: 'Relative paths are relative to the config file. Parquet files go under rudder-datalake/ in it.',
+        required: true,
+        placeholder: './lake',
+      },
+      schemaField,
+    ],
+  },
+  {
+    type: 's3-datalake',
+    label: 'Data lake on S3 (Parquet)',
+    fields: [
+      {
+        key: 'bucket',
+        label: 'Bucket',
+        help: 'It must exist. Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or an instance role, never from this form.',
+        required: true,
+        placeholder: 'analytics-lake',
+      },
+      {
+        key: 'region',
+        label: 'Region',
+        help: 'The bucket’s region.',
+        required: true,
+        placeholder: 'eu-west-1',
+      },
+      {
+        key: 'endpoint',
+        label: 'Endpoint',
+        help: 'Optional: an S3-compatible service’s URL (MinIO, Swift, R2). Default: AWS.',
+        required: false,
+        placeholder: 'https://s3.example.com',
+      },
+      {
+        key: 'prefix',
+        label: 'Key prefix',
+        help: 'Optional: keys start with it, before rudder-datalake/.',
+        required: false,
+        placeholder: 'activecampaign',
+      },
+      schemaField,
+    ],
+  },
 ];
 
 export function destinationType(type: string): DestinationType | undefined {
@@ -117,6 +166,8 @@ export function displaySettings(settings: Record<string, unknown>): Record<strin
 export function describeDestination(settings: Record<string, unknown>): string {
   const type = String(settings.type ?? '?');
   if (typeof settings.path === 'string') return `${type} ${settings.path}`;
+  if (typeof settings.bucket === 'string')
+    return `${type} s3://${settings.bucket}${typeof settings.prefix === 'string' ? `/${settings.prefix}` : ''}`;
   if (typeof settings.url === 'string') {
     const url = settings.url;
     try {

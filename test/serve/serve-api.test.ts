@@ -281,6 +281,71 @@ describe('acsync serve: saving a source and secrecy', () => {
   );
 });
 
+describe('acsync serve: data-lake destinations', () => {
+  it('creates a local lake from the form: tested, saved as YAML the config accepts, synced by the CLI', async () => {
+    const dest = {
+      mode: 'new',
+      name: 'lake',
+      type: 'local-datalake',
+      settings: { path: './lake', schema: 'ac' },
+    };
+    const tested = JSON.parse(
+      await (
+        await d.post('/api/test-destination', {
+          sourceName: 'Lake Source',
+          tablePrefix: 'lk_',
+          destination: dest,
+        })
+      ).text(),
+    );
+    expect(tested).toMatchObject({ ok: true });
+    const saved = await (
+      await d.post(
+        '/api/sources',
+        sourceForm(emulator.url, {
+          name: 'Lake Source',
+          tablePrefix: 'lk_',
+          apiKey: KEY,
+          keyVariable: 'LAKE_SOURCE_KEY',
+          destination: dest,
+        }),
+      )
+    ).text();
+    expect(JSON.parse(saved), saved).toMatchObject({ ok: true });
+    const yaml = readFileSync(join(tmp.path, 'acsync.yaml'), 'utf8');
+    expect(yaml).toMatch(/lake:\n\s+type: local-datalake\n\s+path: \.\/lake\n\s+schema: ac/);
+    const sync = await runCli(['sync', '--source', 'Lake Source', '--json'], { cwd: tmp.path });
+    expect(sync.code, sync.stderr).toBe(0);
+    expect(JSON.parse(sync.stdout).status).toBe('success');
+    const page = await (await d.get('/sources/new')).text();
+    expect(page).toContain('local-datalake ./lake');
+  });
+
+  it('offers an S3 lake with its bucket, region, endpoint and prefix, and no credential field', async () => {
+    const page = await (await d.get('/sources/new')).text();
+    expect(page).toContain('<option value="s3-datalake">Data lake on S3 (Parquet)</option>');
+    for (const key of ['bucket', 'region', 'endpoint', 'prefix', 'schema'])
+      expect(page).toContain(`id="dest-s3-datalake-${key}"`);
+    expect(page).not.toMatch(/dest-s3-datalake-(secret|access|key)/i);
+    const refused = JSON.parse(
+      await (
+        await d.post('/api/test-destination', {
+          sourceName: 'S3 Source',
+          tablePrefix: 's3_',
+          destination: {
+            mode: 'new',
+            name: 's3',
+            type: 's3-datalake',
+            settings: { bucket: 'b', region: 'r', endpoint: 'ftp://x' },
+          },
+        })
+      ).text(),
+    );
+    expect(refused.ok).toBe(false);
+    expect(JSON.stringify(refused)).toMatch(/endpoint/);
+  });
+});
+
 describe('acsync serve: Sync now, live progress and Stop', () => {
   it('streams progress over SSE and stops gracefully; the stopped run is recorded', async () => {
     emulator.testModes.setFaults('slow:1200:1'); // every request is held 1.2 s: the run is still going when Stop comes
