@@ -1,7 +1,8 @@
 // ClickHouse against a real server (Debian's 18.16, started by the test): a full sync, changes through
 // the API, then an incremental sync give exactly the account's records read the documented way (the
 // newest row per id); a database laid out by RudderStack's DDL is adopted without changing its columns'
-// types; state and history are exact under ClickHouse's versioned bookkeeping.
+// types; state and history are exact under ClickHouse's versioned bookkeeping; a reconcile marks the
+// records deleted in the account (new row versions), keeps the marks, and unmarks a record that comes back.
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +130,9 @@ describe.runIf(server)('ClickHouse destination', () => {
       expect(contactRows.get(changed)?.first_name).toBe('Renamed');
       expect(contactRows.get(newId)?.email).toBe('new.person@example.com');
       expect(contactRows.get(deleted)?.email).toBe(contacts[9]!.email);
+      // That sync was a reconcile (the default: every run): the deleted contact alone is marked.
+      expect(contactRows.get(deleted)?._acsync_deleted_at).not.toBeNull();
+      expect([...contactRows.values()].filter((r) => r._acsync_deleted_at !== null).length).toBe(1);
       const dealRow = (await latest(db, 'deals')).find((r) => String(r.id) === String(deal.id));
       expect(dealRow?.title).toBe('Bigger deal');
       // The raw table keeps the older row of the renamed contact: the documented read is what hides it.
@@ -322,6 +326,155 @@ describe.runIf(server)('ClickHouse destination', () => {
       const count = discards.find((d) => d.row_id === '3' && d.column_name === 'count');
       expect(count?.column_value).toBe('9007199254740993');
       expect(await target.getState('contacts')).toEqual({ at: '2024-05-01T10:00:00.900Z' });
+    } finally {
+      await target.close();
+    }
+  });
+
+  it(
+    'a reconcile marks exactly the deleted records (new row versions), keeps the marks, and counts them',
+    async () => {
+      const em = await startEmulator({ port: 0, contacts: 150, rateLimit: 0, seed: 31 });
+      const src = sourceFor(em, { resources: ['contacts', 'field_values', 'deals', 'tags'] });
+      const db = 'acsync_deletes';
+      /** The documented read: id → _acsync_deleted_at of the newest row, once per id. */
+      const marks = async (resource: string) => {
+        const rows = await ch.query(
+          `SELECT toString(id) AS id, _acsync_deleted_at AS d FROM (${latestRows(`"${db}"."${tableName('clickhouse', src.tablePrefix, resource)}"`)})`,
+        );
+        const out = new Map(rows.map((r) => [String(r.id), r.d === null ? null : String(r.d)]));
+        expect(out.size, `${resource}: one row per id`).toBe(rows.length);
+        return out;
+      };
+      const live = (collection: string) => new Set([...em.records(collection)].map((r) => String(r.id)));
+      const CHECKED: Array<[string, string]> = [
+        ['contacts', 'contacts'],
+        ['field_values', 'fieldValues'],
+        ['deals', 'deals'],
+      ];
+      try {
+        const first = await runSync({ source: src, destination: dest(db), logger: silentLogger() });
+        expect(first.status, first.error).toBe('success');
+        expect(first.tier?.name).toBe('reconcile');
+        for (const [resource] of CHECKED)
+          expect(
+            [...(await marks(resource)).values()].every((d) => d === null),
+            resource,
+          ).toBe(true);
+
+        const contacts = [...em.records('contacts')];
+        const gone = [contacts[3]!, contacts[40]!, contacts[77]!].map((c) => String(c.id));
+        const deal = String([...em.records('deals')][2]!.id);
+        for (const id of gone) {
+          const res = await fetch(`${em.url}/api/3/contacts/${id}`, {
+            method: 'DELETE',
+            headers: { 'Api-Token': em.apiKey },
+          });
+          expect(res.status).toBe(200);
+        }
+        const res = await fetch(`${em.url}/api/3/deals/${deal}`, {
+          method: 'DELETE',
+          headers: { 'Api-Token': em.apiKey },
+        });
+        expect(res.status).toBe(200);
+
+        const rec = await runSync({
+          source: src,
+          destination: dest(db),
+          logger: silentLogger(),
+          tier: 'reconcile',
+        });
+        expect(rec.status, rec.error).toBe('success');
+        const after = new Map<string, Map<string, string | null>>();
+        for (const [resource, collection] of CHECKED) {
+          const m = await marks(resource);
+          after.set(resource, m);
+          const alive = live(collection);
+          const marked = [...m].filter(([, d]) => d !== null).map(([id]) => id);
+          // Exactly the rows whose record is gone are marked; every live record is there, unmarked.
+          expect(new Set(marked), resource).toEqual(new Set([...m.keys()].filter((id) => !alive.has(id))));
+          for (const id of alive) expect(m.has(id) && m.get(id) === null, `${resource} ${id}`).toBe(true);
+          // The summary counts what each resource marked.
+          expect(rec.resources.find((s) => s.name === resource)?.deleted, resource).toBe(marked.length);
+        }
+        expect(new Set([...after.get('contacts')!].filter(([, d]) => d).map(([id]) => id))).toEqual(
+          new Set(gone),
+        );
+        expect(after.get('deals')!.get(deal)).not.toBeNull();
+        // The deleted contacts' field values went with them.
+        expect(rec.resources.find((s) => s.name === 'field_values')?.deleted).toBeGreaterThan(0);
+        // A marked row keeps the record's values.
+        const row = (await ch.query(latestRows(`"${db}"."ac_rudder_contacts"`))).find(
+          (r) => String(r.id) === gone[0],
+        );
+        expect(row?.email).toBe(contacts[3]!.email);
+        const target = await openWarehouse(dest(db), src);
+        try {
+          const history = await target.history({ limit: 100 });
+          expect(history.find((h) => h.runId === rec.runId && h.resource === 'contacts')?.deleted).toBe(3);
+        } finally {
+          await target.close();
+        }
+
+        // Another reconcile: nothing new is marked, and the marks stay as they were (their first time).
+        const again = await runSync({
+          source: src,
+          destination: dest(db),
+          logger: silentLogger(),
+          tier: 'reconcile',
+        });
+        expect(again.status, again.error).toBe('success');
+        for (const [resource] of CHECKED) {
+          // (The summary leaves out a count of 0.)
+          expect(again.resources.find((s) => s.name === resource)?.deleted ?? 0, resource).toBe(0);
+          expect(await marks(resource), resource).toEqual(after.get(resource));
+        }
+      } finally {
+        await em.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it('unmarks a record that comes back; a rerun of the completing batch (after a crash) marks nothing more', async () => {
+    const db = 'acsync_marks';
+    const target = await openWarehouse(dest(db), { name: 'Marks', tablePrefix: 'ac_' });
+    let n = 0;
+    const write = (ids: number[], seen: { ids: number[]; fresh: boolean; complete: boolean }) =>
+      target.writeBatch({
+        runId: 'run-1',
+        resource: 'contacts',
+        records: ids.map((id) => contact(id)),
+        primaryKey: 'id',
+        receivedAt: new Date(),
+        state: { n: ++n },
+        seen: { ...seen, ids: seen.ids.map(String) },
+      });
+    const marked = async () =>
+      new Map(
+        (await ch.query(latestRows(`"${db}"."ac_rudder_contacts"`)))
+          .filter((r) => r._acsync_deleted_at !== null)
+          .map((r) => [String(r.id), String(r._acsync_deleted_at)]),
+      );
+    try {
+      expect((await write([1, 2, 3, 4], { ids: [1, 2, 3, 4], fresh: true, complete: true })).deleted).toBe(0);
+      // A scan over two batches that no longer sees contact 4.
+      await write([], { ids: [1, 2], fresh: true, complete: false });
+      expect((await write([], { ids: [3], fresh: false, complete: true })).deleted).toBe(1);
+      const first = await marked();
+      expect([...first.keys()]).toEqual(['4']);
+      // The completing batch again, as a resumed scan does when a crash struck before its state landed:
+      // the ids staged by the earlier batch still count, so nothing more is marked and the mark keeps its time.
+      expect((await write([], { ids: [3], fresh: false, complete: true })).deleted).toBe(0);
+      expect(await marked()).toEqual(first);
+      // An incomplete scan marks nothing though it saw only one id.
+      await write([], { ids: [1], fresh: true, complete: false });
+      expect(await marked()).toEqual(first);
+      // Contact 4 is back: the scan that sees it unmarks it without rewriting it.
+      expect((await write([], { ids: [1, 2, 3, 4], fresh: true, complete: true })).deleted).toBe(0);
+      expect(await marked()).toEqual(new Map());
+      const rows = await ch.query(latestRows(`"${db}"."ac_rudder_contacts"`));
+      expect(rows.map((r) => String(r.id)).sort()).toEqual(['1', '2', '3', '4']);
     } finally {
       await target.close();
     }

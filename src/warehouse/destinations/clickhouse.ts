@@ -13,6 +13,8 @@
 //   record's key; a put, update or remove inserts a new version (a remove, a tombstone) and reads take the
 //   newest version per key. Their datetimes are ISO-8601 strings, exact to the millisecond (DateTime has
 //   seconds only, and the run history orders runs by their start).
+// - Deletes (markUnseen) append versions too: the newest row of each id a complete scan did not see, copied
+//   with `_acsync_deleted_at` set, and of each marked id it saw again, copied with it cleared.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
@@ -21,7 +23,15 @@ import { DestinationUnreachableError } from '../../core/errors.ts';
 import { redact } from '../../core/secrets.ts';
 import type { FittedStream } from '../batch.ts';
 import { type RudderType, rudderTypeOf } from '../capabilities.ts';
-import { clickhouse, createDataTable, DDL_SETTINGS, literal, quote } from '../dialects/clickhouse.ts';
+import { SEEN_SPEC } from '../deletes.ts';
+import {
+  clickhouse,
+  createDataTable,
+  DDL_SETTINGS,
+  latestRows,
+  literal,
+  quote,
+} from '../dialects/clickhouse.ts';
 import { Mutex } from '../driver.ts';
 import {
   type ColumnSpec,
@@ -45,6 +55,9 @@ export interface ClickHouseDestination {
 
 /** ISO datetimes parse only with best_effort on 18.16. */
 const INSERT_SETTINGS = { date_time_input_format: 'best_effort' } as const;
+
+/** Filters on a subquery with LIMIT BY must see its newest rows, never be pushed below it to older ones. */
+const NEWEST_ONLY = { enable_optimize_predicate_expression: 0 } as const;
 
 /** Rows per chunk of the JSONEachRow request body. */
 const CHUNK_ROWS = 1000;
@@ -280,6 +293,69 @@ export class ClickHouseStorage implements Storage {
     });
   }
 
+  /**
+   * Deletes (deletes.ts) as new row versions, never UPDATE (tables are append-only): INSERT … SELECT on
+   * the server copies the newest row (the documented read) of each id the scan's staged ids (a NOT IN
+   * anti-join on the id as text) lack and that is unmarked, with `column` = `at`; then of each marked id
+   * they hold, with `column` NULL. The copy's received_at is the greater of its own and `at`, so it is the
+   * newest row of its id (an equal second collapses under FINAL, the last inserted kept).
+   *
+   * Exact when repeated after a crash: each step copies only rows whose newest version is not yet what it
+   * writes, so a rerun finishes what a crash left (an INSERT lands per partition) and never marks a row
+   * twice or moves its first mark's time. The staged ids are NOT removed here, unlike the SQL family: with
+   * no transaction, removing them before the completing batch's state lands would let a crash leave a
+   * resumed scan holding only its last batch's ids, and its rerun would mark every other row. They are
+   * tombstoned when the resource's next scan starts afresh (Target.stageSeen's `fresh` remove).
+   */
+  async markUnseen(
+    table: string,
+    column: string,
+    seen: { table: string; scan: string },
+    at: Date,
+  ): Promise<{ marked: number; unmarked: number }> {
+    const target = this.target(table);
+    const rows = await this.driver.query(
+      `SELECT name FROM system.columns WHERE database = ${literal(this.namespace)} ` +
+        `AND table = ${literal(table)} AND default_kind NOT IN ('MATERIALIZED', 'ALIAS')`,
+    );
+    const columns = rows.map((r) => String(r.name));
+    if (!columns.includes(column) || !columns.includes('received_at'))
+      throw new Error(`${target} has no ${column} or received_at column to mark deletes with`);
+    // DateTime from Unix seconds: no dependence on the server's time zone.
+    const stamp = `toDateTime(${Math.floor(at.getTime() / 1000)})`;
+    const staged =
+      `SELECT "id" FROM (SELECT "id", "_deleted" FROM ${this.target(seen.table)} ` +
+      `WHERE "scan" = ${literal(seen.scan)} ORDER BY "_version" DESC LIMIT 1 BY ${SEEN_SPEC.key.map(quote).join(', ')}) ` +
+      'WHERE "_deleted" = 0';
+    const newest = `(${latestRows(target)})`;
+    const col = quote(column);
+    const toMark = `${col} IS NULL AND toString("id") NOT IN (${staged})`;
+    const toUnmark = `${col} IS NOT NULL AND toString("id") IN (${staged})`;
+    // Counted first, in one read: 18.16 does not say how many rows an INSERT … SELECT wrote.
+    const [counts] = await this.driver.query(
+      `SELECT countIf(${toMark}) AS marked, countIf(${toUnmark}) AS unmarked FROM ${newest}`,
+      { settings: NEWEST_ONLY },
+    );
+    const marked = Number(counts?.marked ?? 0);
+    const unmarked = Number(counts?.unmarked ?? 0);
+    const copy = async (where: string, value: string) => {
+      const values = columns.map((c) =>
+        c === column
+          ? `CAST(${value} AS Nullable(DateTime))`
+          : c === 'received_at'
+            ? `greatest("received_at", ${stamp})`
+            : quote(c),
+      );
+      await this.driver.exec(
+        `INSERT INTO ${target} (${columns.map(quote).join(', ')}) SELECT ${values.join(', ')} FROM ${newest} WHERE ${where}`,
+        { settings: { ...NEWEST_ONLY, ...DDL_SETTINGS } },
+      );
+    };
+    if (marked > 0) await copy(toMark, stamp);
+    if (unmarked > 0) await copy(toUnmark, 'NULL');
+    return { marked, unmarked };
+  }
+
   replaceRows(): Promise<void> {
     return Promise.reject(
       new Error('ClickHouse tables are appended to; the newest row per id is the record'),
@@ -338,20 +414,24 @@ class VersionedRecords implements RecordTable {
     return c.type;
   }
 
-  async find(where: RecordRow, options: FindOptions = {}): Promise<RecordRow[]> {
+  /** The newest live version per key matching `where`: `FROM …` of a statement run with NEWEST_ONLY. */
+  private newest(where: RecordRow): string {
     const conditions = Object.entries(where).map(([c, v]) => {
       this.typeOf(c);
       return `${quote(c)} = ${this.value(v)}`;
     });
-    let sql =
-      `SELECT ${this.spec.columns.map((c) => quote(c.name)).join(', ')} FROM ` +
-      `(SELECT * FROM ${this.target} ORDER BY "_version" DESC LIMIT 1 BY ${this.spec.key.map(quote).join(', ')}) ` +
-      `WHERE ${['"_deleted" = 0', ...conditions].join(' AND ')}`;
+    return (
+      `FROM (SELECT * FROM ${this.target} ORDER BY "_version" DESC LIMIT 1 BY ${this.spec.key.map(quote).join(', ')}) ` +
+      `WHERE ${['"_deleted" = 0', ...conditions].join(' AND ')}`
+    );
+  }
+
+  async find(where: RecordRow, options: FindOptions = {}): Promise<RecordRow[]> {
+    let sql = `SELECT ${this.spec.columns.map((c) => quote(c.name)).join(', ')} ${this.newest(where)}`;
     if (options.orderBy?.length)
       sql += ` ORDER BY ${options.orderBy.map(([c, dir]) => `${quote(c)} ${dir.toUpperCase()}`).join(', ')}`;
     if (options.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(options.limit))}`;
-    // The filter must apply to the newest versions, never be pushed below LIMIT BY to older ones.
-    const rows = await this.driver.query(sql, { settings: { enable_optimize_predicate_expression: 0 } });
+    const rows = await this.driver.query(sql, { settings: NEWEST_ONLY });
     return rows.map((r) => {
       const out: RecordRow = {};
       for (const c of this.spec.columns) out[c.name] = decodeRecordValue(r[c.name], c.type);
@@ -394,7 +474,13 @@ class VersionedRecords implements RecordTable {
     return rows.length;
   }
 
+  /** Tombstones written by the server, none of the rows read here (a scan's staged ids can be millions). */
   async remove(where: RecordRow): Promise<void> {
-    await this.write(await this.find(where), true);
+    const columns = this.spec.columns.map((c) => quote(c.name)).join(', ');
+    await this.driver.exec(
+      `INSERT INTO ${this.target} (${columns}, "_version", "_deleted") ` +
+        `SELECT ${columns}, ${nextVersion()}, 1 ${this.newest(where)}`,
+      { settings: NEWEST_ONLY },
+    );
   }
 }
