@@ -475,6 +475,19 @@ describe.runIf(server)('ClickHouse destination', () => {
       expect(await marked()).toEqual(new Map());
       const rows = await ch.query(latestRows(`"${db}"."ac_rudder_contacts"`));
       expect(rows.map((r) => String(r.id)).sort()).toEqual(['1', '2', '3', '4']);
+      // Each fresh scan dropped the earlier scans' staged ids for good (tombstones included) once the server's
+      // mutations ran: only the last scan's four ids are left in the raw table.
+      const pending = async () =>
+        Number(
+          (
+            await ch.query(
+              `SELECT count() AS n FROM system.mutations WHERE database = '${db}' AND table = '_acsync_seen' AND is_done = 0`,
+            )
+          )[0]!.n,
+        );
+      while ((await pending()) > 0) await new Promise((r) => setTimeout(r, 50));
+      const raw = await ch.query(`SELECT id, _deleted FROM "${db}"."_acsync_seen" ORDER BY id`);
+      expect(raw).toEqual(['1', '2', '3', '4'].map((id) => ({ id, _deleted: 0 })));
     } finally {
       await target.close();
     }

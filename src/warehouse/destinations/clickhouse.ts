@@ -474,13 +474,26 @@ class VersionedRecords implements RecordTable {
     return rows.length;
   }
 
-  /** Tombstones written by the server, none of the rows read here (a scan's staged ids can be millions). */
+  /**
+   * Tombstones written by the server, none of the rows read here (a scan's staged ids can be millions).
+   * Where `where` names key columns only, every version of a matching key matches too, so the versions up
+   * to the tombstones' are then dropped for good (an asynchronous mutation, 18.16's ALTER … DELETE): the
+   * newest read is the same before and after it lands, and each reconcile's staged ids do not pile up as
+   * tombstones. Versions written later are newer and untouched.
+   */
   async remove(where: RecordRow): Promise<void> {
     const columns = this.spec.columns.map((c) => quote(c.name)).join(', ');
+    const version = nextVersion();
     await this.driver.exec(
       `INSERT INTO ${this.target} (${columns}, "_version", "_deleted") ` +
-        `SELECT ${columns}, ${nextVersion()}, 1 ${this.newest(where)}`,
+        `SELECT ${columns}, ${version}, 1 ${this.newest(where)}`,
       { settings: NEWEST_ONLY },
+    );
+    const entries = Object.entries(where);
+    if (entries.length === 0 || entries.some(([c, v]) => !this.spec.key.includes(c) || v === null)) return;
+    const conditions = entries.map(([c, v]) => `${quote(c)} = ${this.value(v)}`);
+    await this.driver.exec(
+      `ALTER TABLE ${this.target} DELETE WHERE ${[...conditions, `"_version" <= ${version}`].join(' AND ')}`,
     );
   }
 }
