@@ -46,7 +46,13 @@ async function measure(tenantRps: number): Promise<Window> {
   const loadBefore = loadavg()[0]!;
   const child = spawn(
     process.execPath,
-    [BIN, 'sync', '--config', duckdbConfigFile(TMP, `tenant${tenantRps}`, em, RPS ? Number(RPS) : null), '--json'],
+    [
+      BIN,
+      'sync',
+      '--config',
+      duckdbConfigFile(TMP, `tenant${tenantRps}`, em, RPS ? Number(RPS) : null),
+      '--json',
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', ACSYNC_LOG_LEVEL: 'warn', ACSYNC_LOCK_DIR: join(TMP, 'locks') },
