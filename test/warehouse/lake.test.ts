@@ -1,13 +1,14 @@
 // The data lakes (a local folder, and S3 on a real Swift server): a full sync, changes, then an
 // incremental sync leave exactly the account's records when the lake is read the documented way (the
 // newest row per id over the files the manifests list); files follow RudderStack's layout as zstd
-// Parquet; a failed unit of work commits nothing; the API key is in no object.
+// Parquet; a failed unit of work commits nothing; the API key is in no object; a reconcile marks exactly
+// the deleted records (a new row version each), keeps the marks, and a rerun after a crash is exact.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DestinationConfig } from '../../src/core/contracts.ts';
+import type { DestinationConfig, WriteBatch } from '../../src/core/contracts.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { runSync } from '../../src/pipeline/sync.ts';
@@ -46,6 +47,53 @@ async function objects(kind: Kind, dest: DestinationConfig): Promise<Map<string,
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
+}
+
+/** Writes objects back (a lake as a crash left it). */
+async function restore(dest: DestinationConfig, saved: Map<string, Buffer>): Promise<void> {
+  for (const [key, body] of saved) {
+    if (dest.type === 'local-datalake') writeFileSync(join(dest.path, key), body);
+    else if (dest.type === 's3-datalake')
+      await swift!.client.send(new PutObjectCommand({ Bucket: dest.bucket, Key: key, Body: body }));
+  }
+}
+
+/** README's read ("Data lakes"), run as written on a local lake: the newest row per id of `table`. */
+async function readmeRead(
+  dest: DestinationConfig,
+  namespace: string,
+  table: string,
+): Promise<Record<string, unknown>[]> {
+  if (dest.type !== 'local-datalake') throw new Error('README read: a local lake only');
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Data lakes'));
+  const sql = /```sql\n([\s\S]*?)```/
+    .exec(section)![1]!
+    .replaceAll('/data/lake/', `${dest.path}/`)
+    .replaceAll('activecampaign_prod', namespace)
+    .replaceAll('ac_rudder_contacts', table);
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const statements = sql.split(/;\s*$/m).filter((s) => s.replace(/--.*$/gm, '').trim() !== '');
+    for (const s of statements.slice(0, -1)) await conn.run(s);
+    return (await conn.runAndReadAll(statements.at(-1)!)).getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+function batch(records: WriteBatch['records'], seen: WriteBatch['seen']): WriteBatch {
+  return {
+    runId: 'run-1',
+    resource: 'contacts',
+    records,
+    primaryKey: 'id',
+    receivedAt: new Date(),
+    state: { cursor: 'x' },
+    seen,
+  };
 }
 
 for (const kind of ['local-datalake', 's3-datalake'] as const) {
@@ -120,25 +168,10 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
 
       if (dest.type === 'local-datalake') {
         // README's read, run as written on the folder: the same rows as acsync's own read.
-        const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-        const section = readme.slice(readme.indexOf('## Data lakes'));
-        const sql = /```sql\n([\s\S]*?)```/
-          .exec(section)![1]!
-          .replaceAll('/data/lake/', `${dest.path}/`)
-          .replaceAll('activecampaign_prod', schemaFor(dest, source.name));
-        const db = await DuckDBInstance.create(':memory:');
-        const conn = await db.connect();
-        try {
-          const statements = sql.split(/;\s*$/m).filter((s) => s.replace(/--.*$/gm, '').trim() !== '');
-          for (const s of statements.slice(0, -1)) await conn.run(s);
-          const rows = (await conn.runAndReadAll(statements.at(-1)!)).getRowObjectsJS();
-          const ids = rows.map((r) => String(r.id)).sort();
-          expect(ids).toEqual([...emulator.records('contacts')].map((r) => String(r.id)).sort());
-          expect(rows.find((r) => String(r.id) === String(changed.id))!.last_name).toBe('Changed');
-        } finally {
-          conn.closeSync();
-          db.closeSync();
-        }
+        const rows = await readmeRead(dest, schemaFor(dest, source.name), 'ac_rudder_contacts');
+        const ids = rows.map((r) => String(r.id)).sort();
+        expect(ids).toEqual([...emulator.records('contacts')].map((r) => String(r.id)).sort());
+        expect(rows.find((r) => String(r.id) === String(changed.id))!.last_name).toBe('Changed');
       }
 
       // Files under RudderStack's layout, zstd Parquet; acsync's objects beside them.
@@ -229,6 +262,171 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
       }
       const parquet = [...(await objects(kind, dest)).keys()].filter((k) => k.endsWith('.parquet'));
       expect(parquet.length).toBe(1);
+    });
+
+    it('a reconcile marks exactly the deleted records; the next one marks nothing new and keeps the marks', async () => {
+      const dest = await freshLake();
+      const source = sourceFor(emulator);
+      const sync = async () => {
+        const r = await runSync({
+          source,
+          destination: dest,
+          resources: ['contacts'],
+          tier: 'reconcile',
+          logger: silentLogger(),
+        });
+        expect(r.status, r.error).toBe('success');
+        expect(r.tier?.name).toBe('reconcile');
+        return r;
+      };
+      const deletedBy = (r: Awaited<ReturnType<typeof sync>>) =>
+        r.resources.find((s) => s.name === 'contacts')!.deleted ?? 0;
+      const table = tableName(dest.type, source.tablePrefix, 'contacts');
+      /** id → _acsync_deleted_at as text, through the documented read (README's SQL on a folder). */
+      const marks = async (): Promise<Map<string, string | null>> => {
+        let rows: Record<string, unknown>[];
+        if (dest.type === 'local-datalake')
+          rows = await readmeRead(dest, schemaFor(dest, source.name), table);
+        else {
+          const session = await openQuery(dest, source.name);
+          try {
+            rows = await session.query(`SELECT id, _acsync_deleted_at FROM "${table}"`);
+          } finally {
+            await session.close();
+          }
+        }
+        const out = new Map<string, string | null>();
+        for (const r of rows) {
+          expect(out.has(String(r.id))).toBe(false);
+          const at = r._acsync_deleted_at;
+          out.set(String(r.id), at === null ? null : new Date(at as string | Date).toISOString());
+        }
+        return out;
+      };
+
+      expect(deletedBy(await sync())).toBe(0);
+      const all = [...emulator.records('contacts')].map((r) => String(r.id));
+      const gone = [all[0]!, all[300]!, all.at(-1)!];
+      for (const id of gone) {
+        const res = await fetch(`${emulator.url}/api/3/contacts/${id}`, {
+          method: 'DELETE',
+          headers: { 'Api-Token': emulator.apiKey },
+        });
+        expect(res.status).toBeLessThan(300);
+      }
+      const before = new Date();
+      const second = await sync();
+      expect(deletedBy(second)).toBe(gone.length);
+      const after = await marks();
+      expect([...after.keys()].sort()).toEqual([...all].sort());
+      for (const [id, at] of after) {
+        if (gone.includes(id)) {
+          expect(at, id).not.toBeNull();
+          expect(Date.parse(at!)).toBeGreaterThanOrEqual(before.getTime() - 1000);
+        } else expect(at, id).toBeNull();
+      }
+      const session = await openQuery(dest, source.name);
+      try {
+        const [h] = await session.query(
+          `SELECT deleted FROM _acsync_runs WHERE run_id = '${second.runId}' AND resource = 'contacts'`,
+        );
+        expect(Number(h!.deleted)).toBe(gone.length);
+        // Nothing staged is left behind once the scan's marks are written.
+        const [staged] = await session.query('SELECT count(*) AS n FROM _acsync_seen');
+        expect(Number(staged!.n)).toBe(0);
+      } finally {
+        await session.close();
+      }
+
+      expect(deletedBy(await sync())).toBe(0);
+      expect(await marks()).toEqual(after);
+    });
+
+    it('unmarks a record that comes back; a rerun after a crash between the manifest and the state is exact', async () => {
+      const dest = await freshLake();
+      const source = { name: 'Deletes Source', tablePrefix: 'ac_' };
+      const seen = (ids: number[], fresh: boolean, complete: boolean) => ({
+        ids: ids.map(String),
+        fresh,
+        complete,
+      });
+      const namespace = schemaFor(dest, source.name);
+      const read = async <T>(fn: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>) => {
+        const session = await openQuery(dest, source.name);
+        try {
+          return await fn((sql) => session.query(sql));
+        } finally {
+          await session.close();
+        }
+      };
+      const marked = () =>
+        read(async (q) =>
+          (
+            await q(
+              'SELECT CAST(id AS VARCHAR) AS id, CAST(_acsync_deleted_at AS VARCHAR) AS at FROM ac_rudder_contacts ' +
+                'WHERE _acsync_deleted_at IS NOT NULL ORDER BY 1',
+            )
+          ).map((r) => `${String(r.id)}@${String(r.at)}`),
+        );
+      const files = () =>
+        read(async (q) => Number((await q('SELECT count(*) AS n FROM _acsync_files'))[0]!.n));
+
+      let target = await openWarehouse(dest, source);
+      try {
+        await target.writeBatch(batch([contact(1), contact(2)], seen([1, 2], true, false)));
+        let r = await target.writeBatch(batch([contact(3)], seen([3], false, true)));
+        expect(r.deleted).toBe(0);
+        // Contact 2 is gone: a complete scan writing nothing new marks it.
+        r = await target.writeBatch(batch([], seen([1, 3], true, true)));
+        expect(r.deleted).toBe(1);
+        expect((await marked()).map((m) => m.split('@')[0])).toEqual(['2']);
+        // An incomplete scan marks nothing.
+        await target.writeBatch(batch([], seen([1], true, false)));
+        expect((await marked()).map((m) => m.split('@')[0])).toEqual(['2']);
+        // Contact 2 is back: unmarked by the scan that sees it, without rewriting it.
+        r = await target.writeBatch(batch([], seen([1, 2, 3], true, true)));
+        expect(r.deleted).toBe(0);
+        expect(await marked()).toEqual([]);
+      } finally {
+        await target.close();
+      }
+
+      // Gone again, found by a scan of two batches; the process is killed after the second batch's manifest
+      // listed the marks, before its bookkeeping objects (staged ids, state) were written: those are put
+      // back as they were after the first batch.
+      target = await openWarehouse(dest, source);
+      let records: Map<string, Buffer>;
+      try {
+        await target.writeBatch(batch([], seen([1], true, false)));
+        records = new Map(
+          [...(await objects(kind, dest))].filter(([k]) => k.includes(`${namespace}/_acsync/records/`)),
+        );
+        const r = await target.writeBatch(batch([], seen([3], false, true)));
+        expect(r.deleted).toBe(1);
+      } finally {
+        await target.close();
+      }
+      const marks = await marked();
+      expect(marks.map((m) => m.split('@')[0])).toEqual(['2']);
+      const filesAfter = await files();
+      await restore(dest, records);
+      expect(await read(async (q) => (await q('SELECT id FROM _acsync_seen')).map((r) => r.id))).toEqual([
+        '1',
+      ]);
+      // The rerun of the second batch finds the mark in place: nothing marked twice (same time, no new
+      // file), nothing lost, and the staged ids are gone.
+      target = await openWarehouse(dest, source);
+      try {
+        const r = await target.writeBatch(batch([], seen([3], false, true)));
+        expect(r.deleted).toBe(0);
+      } finally {
+        await target.close();
+      }
+      expect(await read(async (q) => Number((await q('SELECT count(*) AS n FROM _acsync_seen'))[0]!.n))).toBe(
+        0,
+      );
+      expect(await marked()).toEqual(marks);
+      expect(await files()).toBe(filesAfter);
     });
   });
 }

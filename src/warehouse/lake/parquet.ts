@@ -28,6 +28,8 @@ export class ParquetWriter {
     const instance = await DuckDBInstance.create(':memory:', {
       memory_limit: process.env.ACSYNC_DUCKDB_MEMORY_LIMIT ?? '256MB',
       threads: '1',
+      // Reading a whole table back (marking deletes) may exceed the limit: spill here, not into the cwd.
+      temp_directory: join(tempDir, 'spill'),
     });
     return new ParquetWriter(instance, await instance.connect(), types, tempDir);
   }
@@ -61,6 +63,15 @@ export class ParquetWriter {
     } finally {
       rmSync(csv, { force: true });
     }
+  }
+
+  /** Runs a statement (a COPY of a query, a temporary table) in the writer's session. */
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    return (await this.connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
   }
 
   close(): void {

@@ -92,9 +92,13 @@ export class LakeRecords implements RecordTable {
   async insert(rows: readonly RecordRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.change((all) => {
+      // One pass over the table per call, not per row: a scan stages its ids a thousand at a time.
+      const keys = new Set(all.map((r) => keyIdentity(r, this.spec.key)));
       for (const row of rows) {
-        if (all.some((r) => sameKey(r, row, this.spec.key)))
+        const key = keyIdentity(row, this.spec.key);
+        if (keys.has(key))
           throw new Error(`${this.spec.table}: a row with key ${keyText(row, this.spec.key)} exists`);
+        keys.add(key);
         all.push(this.complete(row));
       }
     });
@@ -156,6 +160,16 @@ function matches(row: RecordRow, where: RecordRow): boolean {
 
 function sameKey(a: RecordRow, b: RecordRow, key: readonly string[]): boolean {
   return key.every((k) => compare(a[k] ?? null, b[k] ?? null) === 0);
+}
+
+/** Equal for keys sameKey finds equal (a Date by its time, a number as its text). */
+function keyIdentity(row: RecordRow, key: readonly string[]): string {
+  return JSON.stringify(
+    key.map((k) => {
+      const v = row[k] ?? null;
+      return v === null ? null : v instanceof Date ? String(v.getTime()) : String(v);
+    }),
+  );
 }
 
 function keyText(row: RecordRow, key: readonly string[]): string {

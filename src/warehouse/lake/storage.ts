@@ -5,6 +5,7 @@
 //   2. schema objects of the tables the unit created or widened;
 //   3. the run's manifest, rewritten whole to list the new files too: this is the commit of the rows;
 //   4. the bookkeeping objects the unit changed (the state last of all).
+// Marking deletes (markUnseen) appends row versions the same way: one more file in the unit (lake/deletes.ts).
 // A process killed anywhere leaves at worst files no manifest lists (ignored by readers) or committed rows
 // whose state was not stored; the next run extracts those records again and appends them again, and the
 // documented read (newest row per key, lake/read.ts) gives the same result as an uninterrupted run.
@@ -17,6 +18,7 @@ import type { FittedStream } from '../batch.ts';
 import type { DestinationDialect, RudderType } from '../capabilities.ts';
 import { Mutex } from '../driver.ts';
 import type { ColumnSpec, RecordSpec, RecordTable, Storage, TableColumns } from '../storage.ts';
+import { writeMarks } from './deletes.ts';
 import { LakeLayout } from './layout.ts';
 import { ParquetWriter } from './parquet.ts';
 import { type Manifest, type ManifestFile, openLakeReader, readManifests, type TableSchema } from './read.ts';
@@ -46,6 +48,8 @@ export class LakeStorage implements Storage, RecordsHost {
   private fileSeq = 0;
   private writer: ParquetWriter | null = null;
   private tempDir: string | null = null;
+  /** The bookkeeping tables opened on this storage (markUnseen reads the staged ids, working copy included). */
+  private readonly recordTables = new Map<string, LakeRecords>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -73,7 +77,9 @@ export class LakeStorage implements Storage, RecordsHost {
 
   async records(spec: RecordSpec): Promise<RecordTable> {
     const key = this.layout.records(spec.table);
-    return new LakeRecords(this, spec, key, LakeRecords.decode(spec, await this.store.get(key)));
+    const table = new LakeRecords(this, spec, key, LakeRecords.decode(spec, await this.store.get(key)));
+    this.recordTables.set(spec.table, table);
+    return table;
   }
 
   /** A bookkeeping table changed: written with the unit's commit, or at once outside a unit. */
@@ -168,6 +174,60 @@ export class LakeStorage implements Storage, RecordsHost {
       await this.store.putFile(key, local);
     } finally {
       rmSync(local, { force: true });
+    }
+  }
+
+  /**
+   * Deletes (warehouse/deletes.ts): the rows whose mark changes, as a new version of each (lake/deletes.ts),
+   * become one more file of the unit; the scan's staged ids are removed in the same unit. The unit's commit
+   * lists the file in the manifest before it writes the staged ids' removal and the state, so a rerun after
+   * a crash is exact: killed before the manifest, nothing was marked and the rerun marks the same rows;
+   * killed after it, the marks are already the newest rows and the ids are still staged, so the rerun finds
+   * those rows marked and neither marks them again (their time stays) nor clears them.
+   */
+  async markUnseen(
+    table: string,
+    column: string,
+    seen: { table: string; scan: string },
+    at: Date,
+  ): Promise<{ marked: number; unmarked: number }> {
+    const unit = this.unit;
+    if (!unit) throw new Error('lake deletes are marked inside a unit of work (Storage.atomically)');
+    const schema = await this.schemaOf(table);
+    if (!schema) throw new Error(`${table}: no such table in the lake`);
+    const staged = this.recordTables.get(seen.table);
+    if (!staged) throw new Error(`${seen.table}: not opened on this lake (Storage.records)`);
+    // The table's committed files (every run's manifest) and those this unit wrote before (its last page).
+    const keys = new Set(unit.files.filter((f) => f.table === table).map((f) => f.key));
+    for (const m of await readManifests(this.store, this.layout))
+      for (const f of m.files) if (f.table === table) keys.add(f.key);
+    this.writer ??= await ParquetWriter.open(this.dialect.types, this.temp);
+    const dir = mkdtempSync(join(this.temp, 'mark-'));
+    try {
+      const files: string[] = [];
+      for (const key of keys) files.push(await this.store.localCopy(key, dir));
+      const ids = (await staged.find({ scan: seen.scan })).map((r) => String(r.id));
+      const out = join(dir, 'marks.parquet');
+      const result = await writeMarks(this.writer, this.dialect.types, {
+        files,
+        key: schema.key,
+        columns: schema.columns,
+        column,
+        seen: ids,
+        at,
+        seenCsv: join(dir, 'seen.csv'),
+        out,
+      });
+      const count = result.marked + result.unmarked;
+      if (count > 0) {
+        const key = this.layout.dataFile(table, new Date(), this.session, ++this.fileSeq);
+        unit.files.push({ table, key, rows: count });
+        await this.store.putFile(key, out);
+      }
+      await staged.remove({ scan: seen.scan });
+      return result;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
