@@ -210,7 +210,6 @@ export class LakeStorage implements Storage, RecordsHost {
       const out = join(dir, 'marks.parquet');
       const result = await writeMarks(this.writer, this.dialect.types, {
         files,
-        key: schema.key,
         columns: schema.columns,
         column,
         seen: ids,
