@@ -12,7 +12,11 @@ import type { DestinationConfig, WriteBatch } from '../../src/core/contracts.ts'
 import { silentLogger } from '../../src/core/log.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { runSync } from '../../src/pipeline/sync.ts';
+import { FolderStore } from '../../src/warehouse/destinations/local-datalake.ts';
+import { localDatalake } from '../../src/warehouse/dialects/datalake.ts';
 import { openQuery, openWarehouse, schemaFor, tableName } from '../../src/warehouse/index.ts';
+import { LakeStorage } from '../../src/warehouse/lake/storage.ts';
+import { Target } from '../../src/warehouse/target.ts';
 import { collectionOf, defOf, sourceFor } from '../pipeline/support.ts';
 import { PROJECT_ROOT, tempDir } from '../support/env.ts';
 import { SWIFT_CREDENTIALS, swiftForTests } from '../support/swift.ts';
@@ -341,6 +345,47 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
       expect(deletedBy(await sync())).toBe(0);
       expect(await marks()).toEqual(after);
     });
+
+    it.runIf(kind === 'local-datalake')(
+      'a completing batch writes the staged ids with its state, and removes them only after it',
+      async () => {
+        const dest = await freshLake();
+        if (dest.type !== 'local-datalake') throw new Error('a folder lake');
+        const source = { name: 'Order Source', tablePrefix: 'ac_' };
+        const puts: Array<{ key: string; body: string }> = [];
+        class Recording extends FolderStore {
+          override async put(key: string, body: string | Buffer): Promise<void> {
+            puts.push({ key, body: String(body) });
+            await super.put(key, body);
+          }
+        }
+        const storage = new LakeStorage(
+          new Recording(dest.path),
+          localDatalake,
+          schemaFor(dest, source.name),
+        );
+        const target = await Target.open(storage, source, dest);
+        try {
+          await target.writeBatch(
+            batch([contact(1), contact(2)], { ids: ['1', '2'], fresh: true, complete: false }),
+          );
+          puts.length = 0;
+          expect(
+            (await target.writeBatch(batch([contact(3)], { ids: ['3'], fresh: false, complete: true })))
+              .deleted,
+          ).toBe(0);
+        } finally {
+          await target.close();
+        }
+        const staged = (body: string) =>
+          (JSON.parse(body) as { rows: Array<{ id: string }> }).rows.map((r) => r.id).sort();
+        const order = puts
+          .filter((p) => /_acsync_(seen|state)\.json$/.test(p.key))
+          .map((p) => (p.key.endsWith('_acsync_state.json') ? 'state' : `seen ${staged(p.body).join(',')}`));
+        // Killed before the state, a rerun of this batch finds every id of the scan staged; after it, none.
+        expect(order).toEqual(['seen 1,2,3', 'state', 'seen ']);
+      },
+    );
 
     it('unmarks a record that comes back; a rerun after a crash between the manifest and the state is exact', async () => {
       const dest = await freshLake();

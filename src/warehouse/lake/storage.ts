@@ -30,6 +30,8 @@ interface Unit {
   files: ManifestFile[];
   schemas: Set<string>;
   records: LakeRecords[];
+  /** Run after every bookkeeping object is written (the state included): markUnseen's staged-id removal. */
+  afterState: Array<() => Promise<void>>;
 }
 
 export class LakeStorage implements Storage, RecordsHost {
@@ -179,11 +181,12 @@ export class LakeStorage implements Storage, RecordsHost {
 
   /**
    * Deletes (warehouse/deletes.ts): the rows whose mark changes, as a new version of each (lake/deletes.ts),
-   * become one more file of the unit; the scan's staged ids are removed in the same unit. The unit's commit
-   * lists the file in the manifest before it writes the staged ids' removal and the state, so a rerun after
-   * a crash is exact: killed before the manifest, nothing was marked and the rerun marks the same rows;
-   * killed after it, the marks are already the newest rows and the ids are still staged, so the rerun finds
-   * those rows marked and neither marks them again (their time stays) nor clears them.
+   * become one more file of the unit; the scan's staged ids are removed after the unit's state is stored.
+   * The unit's commit lists the file in the manifest before it writes the staged ids and the state, so a
+   * rerun after a crash is exact: killed before the manifest, nothing was marked and the rerun marks the
+   * same rows; killed after it but before the state, the marks are already the newest rows and every id is
+   * still staged, so the rerun of the completing batch finds those rows marked and neither marks them again
+   * (their time stays) nor clears them.
    */
   async markUnseen(
     table: string,
@@ -223,7 +226,10 @@ export class LakeStorage implements Storage, RecordsHost {
         unit.files.push({ table, key, rows: count });
         await this.store.putFile(key, out);
       }
-      await staged.remove({ scan: seen.scan });
+      // Only once the state is stored: removed earlier, a crash before the state would resume the scan at
+      // its last batch with only that batch's ids staged, and mark every other row. Lost, the ids are
+      // removed by the next fresh scan of the resource (target.ts stageSeen).
+      unit.afterState.push(() => staged.remove({ scan: seen.scan }));
       return result;
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -242,7 +248,7 @@ export class LakeStorage implements Storage, RecordsHost {
     if (beforeCommit)
       throw new Error('a commit precondition needs a destination with transactions; a data lake has none');
     return this.mutex.run(async () => {
-      const unit: Unit = { files: [], schemas: new Set(), records: [] };
+      const unit: Unit = { files: [], schemas: new Set(), records: [], afterState: [] };
       this.unit = unit;
       try {
         const result = await fn();
@@ -274,6 +280,8 @@ export class LakeStorage implements Storage, RecordsHost {
       await this.store.put(table.key, table.encode());
       table.commit();
     }
+    // The commit is done: a failure here must not roll the unit back (its files are listed).
+    for (const fn of unit.afterState) await fn().catch(() => undefined);
   }
 
   /** Nothing the unit wrote is listed anywhere: drop its changes and, as a courtesy, its files. */
