@@ -387,6 +387,59 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
       },
     );
 
+    it.runIf(kind === 'local-datalake')(
+      'a state write that fails after the manifest leaves the listed rows in place; the rerun is exact',
+      async () => {
+        const dest = await freshLake();
+        if (dest.type !== 'local-datalake') throw new Error('a folder lake');
+        const source = { name: 'Failing State Source', tablePrefix: 'ac_' };
+        let failState = false;
+        // The object store refuses the state object once, as a full disk or a lost connection would.
+        class Refusing extends FolderStore {
+          override async put(key: string, body: string | Buffer): Promise<void> {
+            if (failState && key.endsWith('_acsync_state.json')) {
+              failState = false;
+              throw new Error('no space left on device');
+            }
+            await super.put(key, body);
+          }
+        }
+        const open = () =>
+          Target.open(
+            new LakeStorage(new Refusing(dest.path), localDatalake, schemaFor(dest, source.name)),
+            source,
+            dest,
+          );
+        const ids = async () => {
+          const session = await openQuery(dest, source.name);
+          try {
+            return (
+              await session.query('SELECT CAST(id AS VARCHAR) AS id FROM ac_rudder_contacts ORDER BY id')
+            ).map((r) => String(r.id));
+          } finally {
+            await session.close();
+          }
+        };
+        let target = await open();
+        try {
+          await target.writeBatch(batch([contact(1), contact(2)], undefined));
+          failState = true;
+          await expect(target.writeBatch(batch([contact(3)], undefined))).rejects.toThrow(/no space left/);
+        } finally {
+          await target.close();
+        }
+        // The manifest listed contact 3's file before the state failed: it is committed and still there.
+        expect(await ids()).toEqual(['1', '2', '3']);
+        target = await open();
+        try {
+          await target.writeBatch(batch([contact(3)], undefined)); // the rerun of the page
+        } finally {
+          await target.close();
+        }
+        expect(await ids()).toEqual(['1', '2', '3']);
+      },
+    );
+
     it('unmarks a record that comes back; a rerun after a crash between the manifest and the state is exact', async () => {
       const dest = await freshLake();
       const source = { name: 'Deletes Source', tablePrefix: 'ac_' };

@@ -32,6 +32,8 @@ interface Unit {
   records: LakeRecords[];
   /** Run after every bookkeeping object is written (the state included): markUnseen's staged-id removal. */
   afterState: Array<() => Promise<void>>;
+  /** The manifest lists the unit's files: from then on they are committed rows, never deleted. */
+  listed?: boolean;
 }
 
 export class LakeStorage implements Storage, RecordsHost {
@@ -273,6 +275,7 @@ export class LakeStorage implements Storage, RecordsHost {
         files: [...this.manifest.files, ...unit.files],
       };
       await this.store.put(this.manifestKey, JSON.stringify(committed));
+      unit.listed = true;
       this.manifest.files = committed.files;
       this.manifest.committedAt = committed.committedAt;
     }
@@ -284,11 +287,17 @@ export class LakeStorage implements Storage, RecordsHost {
     for (const fn of unit.afterState) await fn().catch(() => undefined);
   }
 
-  /** Nothing the unit wrote is listed anywhere: drop its changes and, as a courtesy, its files. */
+  /**
+   * The unit failed: its bookkeeping changes not yet stored are dropped and, as a courtesy, its files are
+   * deleted, unless the manifest already lists them (a bookkeeping write failed after the rows' commit):
+   * then they are committed rows, and the state not stored makes the next run read them again (the newest
+   * row per id absorbs the repeat).
+   */
   private async rollback(unit: Unit): Promise<void> {
     for (const table of unit.records) table.rollback();
     // Cached schemas may hold columns that were never stored: read them again.
     for (const table of unit.schemas) this.schemas.delete(table);
+    if (unit.listed) return;
     for (const f of unit.files) await this.store.delete(f.key).catch(() => undefined);
   }
 
