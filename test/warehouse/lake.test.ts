@@ -3,8 +3,8 @@
 // newest row per id over the files the manifests list); files follow RudderStack's layout as zstd
 // Parquet; a failed unit of work commits nothing; the API key is in no object; a reconcile marks exactly
 // the deleted records (a new row version each), keeps the marks, and a rerun after a crash is exact.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,8 +56,10 @@ async function objects(kind: Kind, dest: DestinationConfig): Promise<Map<string,
 /** Writes objects back (a lake as a crash left it). */
 async function restore(dest: DestinationConfig, saved: Map<string, Buffer>): Promise<void> {
   for (const [key, body] of saved) {
-    if (dest.type === 'local-datalake') writeFileSync(join(dest.path, key), body);
-    else if (dest.type === 's3-datalake')
+    if (dest.type === 'local-datalake') {
+      mkdirSync(dirname(join(dest.path, key)), { recursive: true });
+      writeFileSync(join(dest.path, key), body);
+    } else if (dest.type === 's3-datalake')
       await swift!.client.send(new PutObjectCommand({ Bucket: dest.bucket, Key: key, Body: body }));
   }
 }
@@ -352,11 +354,24 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
         const dest = await freshLake();
         if (dest.type !== 'local-datalake') throw new Error('a folder lake');
         const source = { name: 'Order Source', tablePrefix: 'ac_' };
-        const puts: Array<{ key: string; body: string }> = [];
+        const writes: string[] = [];
+        /** The ids of a staged-id object (one JSON line each). */
+        const staged = (body: string | Buffer | null) =>
+          String(body ?? '')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => (JSON.parse(l) as { id: string }).id);
+        // The staged ids' objects written and deleted, and the state written, in order.
         class Recording extends FolderStore {
           override async put(key: string, body: string | Buffer): Promise<void> {
-            puts.push({ key, body: String(body) });
+            if (key.includes('/_acsync/seen/')) writes.push(`seen ${staged(body).join(',')}`);
+            else if (key.endsWith('_acsync_state.json')) writes.push('state');
             await super.put(key, body);
+          }
+          override async delete(key: string): Promise<void> {
+            if (key.includes('/_acsync/seen/'))
+              writes.push(`unseen ${staged(await this.get(key)).join(',')}`);
+            await super.delete(key);
           }
         }
         const storage = new LakeStorage(
@@ -369,7 +384,7 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
           await target.writeBatch(
             batch([contact(1), contact(2)], { ids: ['1', '2'], fresh: true, complete: false }),
           );
-          puts.length = 0;
+          writes.length = 0;
           expect(
             (await target.writeBatch(batch([contact(3)], { ids: ['3'], fresh: false, complete: true })))
               .deleted,
@@ -377,15 +392,69 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
         } finally {
           await target.close();
         }
-        const staged = (body: string) =>
-          (JSON.parse(body) as { rows: Array<{ id: string }> }).rows.map((r) => r.id).sort();
-        const order = puts
-          .filter((p) => /_acsync_(seen|state)\.json$/.test(p.key))
-          .map((p) => (p.key.endsWith('_acsync_state.json') ? 'state' : `seen ${staged(p.body).join(',')}`));
-        // Killed before the state, a rerun of this batch finds every id of the scan staged; after it, none.
-        expect(order).toEqual(['seen 1,2,3', 'state', 'seen ']);
+        // The batch's own ids before the state (killed before it, a rerun of this batch finds every id of
+        // the scan staged: 1 and 2 in the first batch's object); every object of the scan removed after it.
+        expect(writes.slice(0, 2)).toEqual(['seen 3', 'state']);
+        expect(writes.slice(2).sort()).toEqual(['unseen 1,2', 'unseen 3']);
       },
     );
+
+    it('a scan stages each batch as an object of its own: no stored object grows with the scan; the marks are exact', async () => {
+      const dest = await freshLake();
+      const source = { name: 'Seen Source', tablePrefix: 'ac_' };
+      const namespace = schemaFor(dest, source.name);
+      const PER = 400;
+      const BATCHES = 5;
+      const ids = Array.from({ length: PER * BATCHES }, (_, i) => i + 1);
+      const gone = [7, 1501];
+      /** acsync's objects but the manifests (they list data files, not ids): key → bytes. */
+      const bookkeeping = async () =>
+        [...(await objects(kind, dest))].filter(
+          ([k]) => k.includes(`${namespace}/_acsync/`) && !k.includes('/_acsync/manifests/'),
+        );
+      const largest: number[] = [];
+      const target = await openWarehouse(dest, source);
+      try {
+        await target.writeBatch(
+          batch(
+            ids.map((id) => contact(id)),
+            undefined,
+          ),
+        );
+        for (let b = 0; b < BATCHES; b++) {
+          const page = ids.slice(b * PER, (b + 1) * PER).filter((id) => !gone.includes(id));
+          const complete = b === BATCHES - 1;
+          const r = await target.writeBatch(batch([], { ids: page.map(String), fresh: b === 0, complete }));
+          if (complete) {
+            expect(r.deleted).toBe(gone.length);
+            break;
+          }
+          const stored = await bookkeeping();
+          largest.push(Math.max(...stored.map(([, body]) => body.length)));
+          // One object per batch so far, each holding that batch's ids only.
+          const staged = stored
+            .filter(([k]) => k.includes('/_acsync/seen/'))
+            .map(([, body]) => String(body).split('\n').filter(Boolean).length);
+          expect(staged.length).toBe(b + 1);
+          expect(staged.every((n) => n <= PER)).toBe(true);
+        }
+      } finally {
+        await target.close();
+      }
+      // The fourth batch wrote no larger object than the first (one JSON of every staged id: 4 times larger).
+      expect(Math.max(...largest)).toBeLessThan(largest[0]! * 1.5);
+      const session = await openQuery(dest, source.name);
+      try {
+        const marked = await session.query(
+          'SELECT CAST(id AS VARCHAR) AS id FROM ac_rudder_contacts WHERE _acsync_deleted_at IS NOT NULL ORDER BY 1',
+        );
+        expect(marked.map((r) => r.id)).toEqual(gone.map(String).sort());
+      } finally {
+        await session.close();
+      }
+      // The completed scan's objects are removed.
+      expect((await bookkeeping()).filter(([k]) => k.includes('/_acsync/seen/'))).toEqual([]);
+    });
 
     it.runIf(kind === 'local-datalake')(
       'a state write that fails after the manifest leaves the listed rows in place; the rerun is exact',
@@ -491,13 +560,15 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
 
       // Gone again, found by a scan of two batches; the process is killed after the second batch's manifest
       // listed the marks, before its bookkeeping objects (staged ids, state) were written: those are put
-      // back as they were after the first batch.
+      // back as they were after the first batch (its staged-id object, which the completion removed).
       target = await openWarehouse(dest, source);
       let records: Map<string, Buffer>;
       try {
         await target.writeBatch(batch([], seen([1], true, false)));
         records = new Map(
-          [...(await objects(kind, dest))].filter(([k]) => k.includes(`${namespace}/_acsync/records/`)),
+          [...(await objects(kind, dest))].filter(
+            ([k]) => k.includes(`${namespace}/_acsync/records/`) || k.includes(`${namespace}/_acsync/seen/`),
+          ),
         );
         const r = await target.writeBatch(batch([], seen([3], false, true)));
         expect(r.deleted).toBe(1);

@@ -8,9 +8,9 @@
 // (the documented read's window over whole rows ran out of the 256 MB limit at a million rows of 30
 // text columns; this takes 8 s there).
 import type { RudderType } from '../capabilities.ts';
-import { writeCsvFile } from '../csv.ts';
 import { quoteIdent } from '../naming.ts';
 import { literal, type ParquetWriter } from './parquet.ts';
+import { seenObjectsSql } from './seen.ts';
 
 export interface MarkInput {
   /** Local paths of the table's committed files and the unit's own: path order is write order. */
@@ -19,11 +19,10 @@ export interface MarkInput {
   columns: ReadonlyArray<readonly [string, RudderType]>;
   /** The column that holds the mark (`_acsync_deleted_at`). */
   column: string;
-  /** The ids the scan saw. */
-  seen: readonly string[];
+  /** Local files of the ids the scan saw (lake/seen.ts's objects): read by DuckDB, never loaded in JS. */
+  seenFiles: readonly string[];
   at: Date;
-  /** A scratch CSV file for the ids, and the Parquet file to write. */
-  seenCsv: string;
+  /** The Parquet file to write. */
   out: string;
 }
 
@@ -47,16 +46,8 @@ export async function writeMarks(
   const id = 'CAST(r."id" AS VARCHAR)';
   try {
     await writer.run('CREATE OR REPLACE TEMP TABLE _acsync_seen_ids (id VARCHAR)');
-    if (m.seen.length > 0) {
-      const options = writeCsvFile(
-        m.seenCsv,
-        m.seen.map((seen) => [seen]),
-        1,
-      );
-      await writer.run(
-        `INSERT INTO _acsync_seen_ids SELECT DISTINCT id FROM read_csv(${literal(m.seenCsv)}, ${options}, columns = {'id': 'VARCHAR'})`,
-      );
-    }
+    if (m.seenFiles.length > 0)
+      await writer.run(`INSERT INTO _acsync_seen_ids SELECT DISTINCT id FROM ${seenObjectsSql(m.seenFiles)}`);
     // Unseen and unmarked → marked; seen and marked → cleared; every other id is left as it is.
     await writer.run(
       `CREATE OR REPLACE TEMP TABLE _acsync_marks AS SELECT n.id, n.file, ` +

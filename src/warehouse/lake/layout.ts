@@ -37,6 +37,28 @@ export class LakeLayout {
     return `${this.root}_acsync/records/${table}.json`;
   }
 
+  /** Where the staged ids of reconcile scans live (`_acsync_seen`, lake/seen.ts): a folder per scan. */
+  get seen(): string {
+    return `${this.root}_acsync/seen/`;
+  }
+
+  /** One scan's folder of staged-id objects; the scan key encoded so it is one safe path segment. */
+  seenScan(scan: string): string {
+    return `${this.seen}${encodeSegment(scan)}/`;
+  }
+
+  /** One batch's staged ids (newline-delimited JSON), named like a data file so names never collide. */
+  seenObject(scan: string, at: Date, session: string, seq: number): string {
+    return `${this.seenScan(scan)}${stamp(at)}-${session}-${String(seq).padStart(6, '0')}.ndjson`;
+  }
+
+  /** The scan a staged-id object belongs to (the inverse of seenScan), or null for another key. */
+  scanOf(key: string): string | null {
+    if (!key.startsWith(this.seen)) return null;
+    const segment = key.slice(this.seen.length).split('/')[0];
+    return segment ? decodeURIComponent(segment) : null;
+  }
+
   /** One process's (one run's) manifest: the data files it committed, rewritten at each commit. */
   manifest(startedAt: Date, session: string): string {
     return `${this.manifests}${stamp(startedAt)}-${session}.json`;
@@ -50,4 +72,12 @@ export class LakeLayout {
 /** `20261201T215000123Z`: sorts as the time does. */
 function stamp(at: Date): string {
   return at.toISOString().replace(/[-:.]/g, '');
+}
+
+/** Percent-encodes every character but letters, digits, `_` and `-` (no `.`, `/`, or glob character). */
+function encodeSegment(s: string): string {
+  return encodeURIComponent(s).replace(
+    /[!'()*~.]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }

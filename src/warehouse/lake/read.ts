@@ -5,10 +5,12 @@
 import { mkdirSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DestinationDialect, RudderType } from '../capabilities.ts';
+import { SEEN_TABLE } from '../deletes.ts';
 import { quoteIdent } from '../naming.ts';
 import type { ColumnSpec } from '../storage.ts';
 import type { LakeLayout } from './layout.ts';
 import { literal } from './parquet.ts';
+import { seenObjectsSql } from './seen.ts';
 import type { ObjectStore } from './store.ts';
 
 /** A data file a run committed. */
@@ -78,7 +80,8 @@ export interface LakeReader {
 /**
  * A DuckDB session over the lake's namespace (the default schema): tables with committed files are views
  * (newestPerKey), tables with none are empty tables of their schema, `_acsync_state`/`_acsync_runs` are
- * tables of their objects' rows, and `_acsync_files` lists the committed files. An S3 lake's committed
+ * tables of their objects' rows, `_acsync_seen` a table of the staged-id objects (lake/seen.ts), and
+ * `_acsync_files` lists the committed files. An S3 lake's committed
  * files are downloaded into `tempDir` first (DuckDB's httpfs cannot be installed offline).
  */
 export async function openLakeReader(
@@ -129,6 +132,17 @@ export async function openLakeReader(
           .map((row) => `(${r.columns.map((c) => sqlValue(row[c.name], c.type)).join(', ')})`);
         await run(`INSERT INTO ${target} VALUES ${values.join(', ')}`);
       }
+    }
+    // Always there (empty when no scan is staging); an object left by an earlier version already made it.
+    const seen = `${ns}.${quoteIdent(SEEN_TABLE)}`;
+    await run(
+      `CREATE TABLE IF NOT EXISTS ${seen} ("scan" ${type('string')}, "id" ${type('string')}, "seq" ${type('string')})`,
+    );
+    for (const key of (await store.list(layout.seen)).filter((k) => k.endsWith('.ndjson')).sort()) {
+      const scan = layout.scanOf(key);
+      if (scan === null) continue;
+      const local = await store.localCopy(key, tempDir);
+      await run(`INSERT INTO ${seen} SELECT ${literal(scan)}, id, seq FROM ${seenObjectsSql([local])}`);
     }
     await run(
       `CREATE TABLE ${ns}."_acsync_files" ("table_name" VARCHAR, "key" VARCHAR, "rows" BIGINT, "session" VARCHAR)`,

@@ -74,19 +74,7 @@ export class LakeRecords implements RecordTable {
   }
 
   async find(where: RecordRow, options: FindOptions = {}): Promise<RecordRow[]> {
-    let rows = this.rows.filter((r) => matches(r, where));
-    if (options.orderBy) {
-      const order = options.orderBy;
-      rows = [...rows].sort((a, b) => {
-        for (const [column, direction] of order) {
-          const c = compare(a[column] ?? null, b[column] ?? null);
-          if (c !== 0) return direction === 'asc' ? c : -c;
-        }
-        return 0;
-      });
-    }
-    if (options.limit !== undefined) rows = rows.slice(0, options.limit);
-    return rows.map((r) => ({ ...r }));
+    return select(this.rows, where, options);
   }
 
   async insert(rows: readonly RecordRow[]): Promise<void> {
@@ -149,7 +137,24 @@ export class LakeRecords implements RecordTable {
   }
 }
 
-function matches(row: RecordRow, where: RecordRow): boolean {
+/** The rows matching `where`, ordered and limited as `options` say (copies). */
+export function select(all: readonly RecordRow[], where: RecordRow, options: FindOptions = {}): RecordRow[] {
+  let rows = all.filter((r) => matches(r, where));
+  if (options.orderBy) {
+    const order = options.orderBy;
+    rows = [...rows].sort((a, b) => {
+      for (const [column, direction] of order) {
+        const c = compare(a[column] ?? null, b[column] ?? null);
+        if (c !== 0) return direction === 'asc' ? c : -c;
+      }
+      return 0;
+    });
+  }
+  if (options.limit !== undefined) rows = rows.slice(0, options.limit);
+  return rows.map((r) => ({ ...r }));
+}
+
+export function matches(row: RecordRow, where: RecordRow): boolean {
   for (const [k, v] of Object.entries(where)) {
     const have = row[k] ?? null;
     // As in SQL, NULL matches nothing.
@@ -163,7 +168,7 @@ function sameKey(a: RecordRow, b: RecordRow, key: readonly string[]): boolean {
 }
 
 /** Equal for keys sameKey finds equal (a Date by its time, a number as its text). */
-function keyIdentity(row: RecordRow, key: readonly string[]): string {
+export function keyIdentity(row: RecordRow, key: readonly string[]): string {
   return JSON.stringify(
     key.map((k) => {
       const v = row[k] ?? null;
@@ -172,7 +177,7 @@ function keyIdentity(row: RecordRow, key: readonly string[]): string {
   );
 }
 
-function keyText(row: RecordRow, key: readonly string[]): string {
+export function keyText(row: RecordRow, key: readonly string[]): string {
   return key.map((k) => JSON.stringify(row[k] ?? null)).join(', ');
 }
 

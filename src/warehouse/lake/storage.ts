@@ -4,7 +4,8 @@
 //   1. the batch's rows become Parquet files under RudderStack's layout (invisible: no manifest lists them);
 //   2. schema objects of the tables the unit created or widened;
 //   3. the run's manifest, rewritten whole to list the new files too: this is the commit of the rows;
-//   4. the bookkeeping objects the unit changed (the state last of all).
+//   4. the bookkeeping objects the unit changed: the staged ids' objects (lake/seen.ts), then the JSON
+//      objects (the state last of all).
 // Marking deletes (markUnseen) appends row versions the same way: one more file in the unit (lake/deletes.ts).
 // A process killed anywhere leaves at worst files no manifest lists (ignored by readers) or committed rows
 // whose state was not stored; the next run extracts those records again and appends them again, and the
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import type { CommitPrecondition } from '../../core/contracts.ts';
 import type { FittedStream } from '../batch.ts';
 import type { DestinationDialect, RudderType } from '../capabilities.ts';
+import { SEEN_TABLE } from '../deletes.ts';
 import { Mutex } from '../driver.ts';
 import type { ColumnSpec, RecordSpec, RecordTable, Storage, TableColumns } from '../storage.ts';
 import { writeMarks } from './deletes.ts';
@@ -23,6 +25,7 @@ import { LakeLayout } from './layout.ts';
 import { ParquetWriter } from './parquet.ts';
 import { type Manifest, type ManifestFile, openLakeReader, readManifests, type TableSchema } from './read.ts';
 import { LakeRecords, type RecordsHost } from './records.ts';
+import { LakeSeen, type SeenHost } from './seen.ts';
 import type { ObjectStore } from './store.ts';
 
 /** What one unit of work has written so far, committed together. */
@@ -30,13 +33,15 @@ interface Unit {
   files: ManifestFile[];
   schemas: Set<string>;
   records: LakeRecords[];
+  /** The staged ids, when the unit staged or removed some. */
+  seen?: LakeSeen;
   /** Run after every bookkeeping object is written (the state included): markUnseen's staged-id removal. */
   afterState: Array<() => Promise<void>>;
   /** The manifest lists the unit's files: from then on they are committed rows, never deleted. */
   listed?: boolean;
 }
 
-export class LakeStorage implements Storage, RecordsHost {
+export class LakeStorage implements Storage, RecordsHost, SeenHost {
   private readonly layout: LakeLayout;
   private readonly mutex = new Mutex();
   private readonly session = randomBytes(4).toString('hex');
@@ -52,8 +57,8 @@ export class LakeStorage implements Storage, RecordsHost {
   private fileSeq = 0;
   private writer: ParquetWriter | null = null;
   private tempDir: string | null = null;
-  /** The bookkeeping tables opened on this storage (markUnseen reads the staged ids, working copy included). */
-  private readonly recordTables = new Map<string, LakeRecords>();
+  /** The staged ids (opened by records(SEEN_SPEC)), which markUnseen reads. */
+  private seen: LakeSeen | null = null;
 
   constructor(
     private readonly store: ObjectStore,
@@ -80,10 +85,18 @@ export class LakeStorage implements Storage, RecordsHost {
   }
 
   async records(spec: RecordSpec): Promise<RecordTable> {
+    // The one bookkeeping table that grows with the account: append-only objects, not one JSON (seen.ts).
+    if (spec.table === SEEN_TABLE) {
+      this.seen ??= await LakeSeen.open(this.store, this.layout, this.session, this);
+      return this.seen;
+    }
     const key = this.layout.records(spec.table);
-    const table = new LakeRecords(this, spec, key, LakeRecords.decode(spec, await this.store.get(key)));
-    this.recordTables.set(spec.table, table);
-    return table;
+    return new LakeRecords(this, spec, key, LakeRecords.decode(spec, await this.store.get(key)));
+  }
+
+  joinUnit(table: LakeSeen): boolean {
+    if (this.unit) this.unit.seen = table;
+    return this.unit !== null;
   }
 
   /** A bookkeeping table changed: written with the unit's commit, or at once outside a unit. */
@@ -200,7 +213,7 @@ export class LakeStorage implements Storage, RecordsHost {
     if (!unit) throw new Error('lake deletes are marked inside a unit of work (Storage.atomically)');
     const schema = await this.schemaOf(table);
     if (!schema) throw new Error(`${table}: no such table in the lake`);
-    const staged = this.recordTables.get(seen.table);
+    const staged = seen.table === SEEN_TABLE ? this.seen : null;
     if (!staged) throw new Error(`${seen.table}: not opened on this lake (Storage.records)`);
     // The table's committed files (every run's manifest) and those this unit wrote before (its last page).
     const keys = new Set(unit.files.filter((f) => f.table === table).map((f) => f.key));
@@ -211,15 +224,15 @@ export class LakeStorage implements Storage, RecordsHost {
     try {
       const files: string[] = [];
       for (const key of keys) files.push(await this.store.localCopy(key, dir));
-      const ids = (await staged.find({ scan: seen.scan })).map((r) => String(r.id));
+      // The staged ids stay in their objects: DuckDB reads them there (on S3, from copies in `dir`).
+      const seenFiles = await staged.localFiles(seen.scan, dir);
       const out = join(dir, 'marks.parquet');
       const result = await writeMarks(this.writer, this.dialect.types, {
         files,
         columns: schema.columns,
         column,
-        seen: ids,
+        seenFiles,
         at,
-        seenCsv: join(dir, 'seen.csv'),
         out,
       });
       const count = result.marked + result.unmarked;
@@ -279,6 +292,8 @@ export class LakeStorage implements Storage, RecordsHost {
       this.manifest.files = committed.files;
       this.manifest.committedAt = committed.committedAt;
     }
+    // The staged ids before the state that says their batch is done (a resumed scan needs them all).
+    await unit.seen?.commit();
     for (const table of unit.records) {
       await this.store.put(table.key, table.encode());
       table.commit();
@@ -295,6 +310,7 @@ export class LakeStorage implements Storage, RecordsHost {
    */
   private async rollback(unit: Unit): Promise<void> {
     for (const table of unit.records) table.rollback();
+    unit.seen?.rollback();
     // Cached schemas may hold columns that were never stored: read them again.
     for (const table of unit.schemas) this.schemas.delete(table);
     if (unit.listed) return;
