@@ -12,10 +12,12 @@ import type { DestinationConfig, WriteBatch } from '../../src/core/contracts.ts'
 import { silentLogger } from '../../src/core/log.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { runSync } from '../../src/pipeline/sync.ts';
+import { seenScanKey } from '../../src/warehouse/deletes.ts';
 import { FolderStore } from '../../src/warehouse/destinations/local-datalake.ts';
 import { localDatalake } from '../../src/warehouse/dialects/datalake.ts';
 import { openQuery, openWarehouse, schemaFor, tableName } from '../../src/warehouse/index.ts';
 import { LakeStorage } from '../../src/warehouse/lake/storage.ts';
+import { transformName } from '../../src/warehouse/naming.ts';
 import { Target } from '../../src/warehouse/target.ts';
 import { collectionOf, defOf, sourceFor } from '../pipeline/support.ts';
 import { PROJECT_ROOT, tempDir } from '../support/env.ts';
@@ -459,6 +461,46 @@ for (const kind of ['local-datalake', 's3-datalake'] as const) {
       // The completed scan's objects are removed.
       expect((await bookkeeping()).filter(([k]) => k.includes('/_acsync/seen/'))).toEqual([]);
     });
+
+    it.runIf(kind === 'local-datalake')(
+      'ids an earlier version staged in one JSON object still count for the scan in progress',
+      async () => {
+        const dest = await freshLake();
+        if (dest.type !== 'local-datalake') throw new Error('a folder lake');
+        const source = { name: 'Legacy Source', tablePrefix: 'ac_' };
+        const namespace = schemaFor(dest, source.name);
+        let target = await openWarehouse(dest, source);
+        try {
+          await target.writeBatch(batch([contact(1), contact(2), contact(3)], undefined));
+        } finally {
+          await target.close();
+        }
+        // A scan of contacts staged 1 and 2 under the old layout, then the process was upgraded.
+        const legacy = join(
+          dest.path,
+          'rudder-datalake',
+          namespace,
+          '_acsync',
+          'records',
+          '_acsync_seen.json',
+        );
+        mkdirSync(dirname(legacy), { recursive: true });
+        const rows = ['1', '2'].map((id) => ({
+          scan: seenScanKey(transformName(localDatalake, source.tablePrefix), 'contacts'),
+          id,
+          seq: 'old',
+        }));
+        writeFileSync(legacy, JSON.stringify({ table: '_acsync_seen', rows }));
+        target = await openWarehouse(dest, source);
+        try {
+          const r = await target.writeBatch(batch([], { ids: ['3'], fresh: false, complete: true }));
+          expect(r.deleted).toBe(0);
+        } finally {
+          await target.close();
+        }
+        expect(readdirSync(dirname(legacy))).not.toContain('_acsync_seen.json');
+      },
+    );
 
     it.runIf(kind === 'local-datalake')(
       'a state write that fails after the manifest leaves the listed rows in place; the rerun is exact',
