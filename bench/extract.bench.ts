@@ -10,13 +10,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../src/api/client.ts';
-import type { SourceConfig } from '../src/core/contracts.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/index.ts';
 import { listResources } from '../src/extract/catalog.ts';
 import { planScans, runScan } from '../src/extract/scan.ts';
 import { runSync } from '../src/pipeline/sync.ts';
-import { freshDuckDB } from './proc.ts';
+import { benchSource, freshDuckDB } from './proc.ts';
 import { emitResult, type Figure } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -24,21 +23,6 @@ const TMP = join(ROOT, '.tmp');
 const RATE_CONTACTS = Number(process.env.BENCH_RATE_CONTACTS ?? 2000);
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 20_000);
 const log = (m: string) => process.stderr.write(`[extract.bench] ${m}\n`);
-
-function source(em: RunningEmulator, requestsPerSecond: number): SourceConfig {
-  return {
-    name: 'Bench',
-    accountName: 'emulator',
-    url: em.url,
-    apiKey: em.apiKey,
-    tablePrefix: 'ac_',
-    schedule: { type: 'manual' },
-    resources: 'all',
-    requestsPerSecond,
-    destination: 'w',
-    lookbackHours: 24,
-  };
-}
 
 const count = (em: RunningEmulator, c: string) => [...em.records(c)].length;
 
@@ -235,7 +219,7 @@ if (SINGER_STREAMS.length !== 59)
   }, 20);
   const t0 = Date.now();
   const r = await runSync({
-    source: source(em, 5),
+    source: benchSource(em, { requestsPerSecond: 5 }),
     destination: freshDuckDB(TMP, 'extract-bench-rate'),
     logger: silentLogger(),
   });
@@ -313,7 +297,7 @@ const em = await startEmulator({ port: 0, contacts: CONTACTS, rateLimit: 0, seed
 }
 
 const dest = freshDuckDB(TMP, 'extract-bench-full');
-const src = source(em, 0);
+const src = benchSource(em);
 let before = em.stats().requests;
 log('full sync into DuckDB, limit off…');
 let peakRss = process.memoryUsage().rss;

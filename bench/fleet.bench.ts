@@ -235,6 +235,7 @@ async function measure(w: Workload): Promise<{ figures: Figure[]; notes: string[
   const snap = async () =>
     (await accountStats()).accounts.map((s) => ({ requests: s.requests, limited: s.rateLimited }));
   await sleep(3000); // past the first requests' start-up
+  await Promise.all(hosts.map((h) => h.resetLag()));
   const t0 = performance.now();
   const s0 = await snap();
   // How busy this machine was: other work inflates waits and bunches requests.
@@ -344,7 +345,8 @@ async function measure(w: Workload): Promise<{ figures: Figure[]; notes: string[
       key: k('PostgreSQL CPU per 1,000 records'),
       value: Number(((pgCpu / events) * 1000).toFixed(4)),
       unit: 's',
-      definition: 'CPU of the PostgreSQL server processes (destination and queue) per 1,000 records',
+      definition:
+        'CPU of the PostgreSQL server processes (destination and queue; a backend that exits between the two readings is not counted) per 1,000 records',
     },
     ...peak.map((mb, i) => ({
       key: k(`worker ${i + 1} peak memory`),

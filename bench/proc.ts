@@ -1,7 +1,9 @@
-// What the benchmarks share: reading a process's CPU time and peak memory from /proc, a fresh DuckDB
-// destination, and a one-source DuckDB config file for the benchmarks that run the real binary.
+// What the benchmarks share: reading a process's CPU time and peak memory from /proc, the in-process
+// benchmarks' source and fresh DuckDB destination, and a one-source DuckDB config file for the benchmarks
+// that run the real binary.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SourceConfig } from '../src/core/contracts.ts';
 import type { RunningEmulator } from '../src/emulator/index.ts';
 
 /** CPU seconds (user + system) a process has used so far, or 0 once it is gone. */
@@ -59,4 +61,21 @@ export function duckdbConfigFile(
     ].join('\n'),
   );
   return path;
+}
+
+/** The in-process benchmarks' source on `em`: every resource into destination `w`, manual schedule. */
+export function benchSource(em: RunningEmulator, over: Partial<SourceConfig> = {}): SourceConfig {
+  return {
+    name: 'Bench',
+    accountName: 'emulator',
+    url: em.url,
+    apiKey: em.apiKey,
+    tablePrefix: 'ac_',
+    schedule: { type: 'manual' },
+    resources: 'all',
+    requestsPerSecond: 0,
+    destination: 'w',
+    lookbackHours: 24,
+    ...over,
+  };
 }

@@ -7,33 +7,16 @@
 // Today's figures (before side-loads and tiers, measured with this script on the branch's base 7006cac,
 // where `tier` did not exist and every run read every resource) are kept as TODAY for comparison.
 import { join } from 'node:path';
-import type { SourceConfig } from '../src/core/contracts.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/index.ts';
 import { runSync, type SyncTuning } from '../src/pipeline/sync.ts';
-import { freshDuckDB } from './proc.ts';
+import { benchSource, freshDuckDB } from './proc.ts';
 import { emitResult, type Figure } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const TMP = join(ROOT, '.tmp');
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 20_000);
 const log = (m: string) => process.stderr.write(`[requests.bench] ${m}\n`);
-
-function source(em: RunningEmulator): SourceConfig {
-  return {
-    name: 'Bench',
-    accountName: 'emulator',
-    url: em.url,
-    apiKey: em.apiKey,
-    tablePrefix: 'ac_',
-    schedule: { type: 'manual' },
-    resources: 'all',
-    requestsPerSecond: 0,
-    destination: 'w',
-    lookbackHours: 24,
-    reconcileEveryHours: 24,
-  };
-}
 
 async function call(em: RunningEmulator, method: string, path: string, body?: unknown) {
   const res = await fetch(`${em.url}/api/3/${path}`, {
@@ -112,7 +95,7 @@ async function sync(
 ) {
   const from = em.requestLog().length;
   const r = await runSync({
-    source: source(em),
+    source: benchSource(em, { reconcileEveryHours: 24 }),
     destination: dest,
     logger: silentLogger(),
     ...(tier ? { tier } : {}),
